@@ -1,0 +1,5 @@
+//! buildah's command line: the option table ([`table`]) and reading one invocation
+//! ([`call`]).
+
+pub mod call;
+pub mod table;
