@@ -1,0 +1,291 @@
+//! What a container runs: its buildah invocations, read from `script` (parsed as shell),
+//! from exec-form `command` + `args`, or from strings handed to `sh -c`, and the places where
+//! what runs cannot be known before the step starts.
+
+mod expand;
+mod field;
+mod walk;
+
+pub use field::{Field, Loc, Source};
+
+use crate::buildah::call::{BuildahCall, CallKind};
+use crate::shell::{self, Span};
+use crate::tekton::{MergedContainer, Params, TektonRef, resolve_ref};
+use std::collections::HashMap;
+use walk::{Origin, Sources, Var, Walker};
+
+pub(crate) use walk::line_of;
+
+/// One buildah command line found in a container.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub call: BuildahCall,
+    /// Arguments after the program name.
+    pub argv: Vec<Field>,
+    /// Where `buildah` is written.
+    pub loc: Loc,
+    /// The function the call goes through (`_buildah bud …`) and where that call is.
+    pub via: Option<(String, Loc)>,
+    /// Runs only on some paths (inside a branch, a loop, after `&&`/`||`).
+    pub conditional: bool,
+}
+
+impl Invocation {
+    /// Where to report problems of this invocation: the call site when it goes through a
+    /// function (that is where its arguments are), else the `buildah` word.
+    pub fn report_loc(&self) -> Loc {
+        self.via.as_ref().map_or(self.loc, |(_, l)| *l)
+    }
+
+    /// `` `buildah push` ``, `` `buildah manifest push` `` or `` `buildah` ``.
+    pub fn describe(&self) -> String {
+        match (&self.call.kind, self.call.command) {
+            (CallKind::Command, Some(c)) => {
+                let written: Vec<&str> = self
+                    .call
+                    .command_words
+                    .iter()
+                    .filter_map(|&i| self.argv.get(i).map(|f| f.text.as_str()))
+                    .collect();
+                if written.is_empty() {
+                    format!("`buildah {}`", c.name)
+                } else {
+                    format!("`buildah {}`", written.join(" "))
+                }
+            }
+            _ => "`buildah`".to_string(),
+        }
+    }
+}
+
+/// A place where what runs cannot be read before the step starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanalyzable {
+    pub loc: Loc,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub invocations: Vec<Invocation>,
+    pub unanalyzable: Vec<Unanalyzable>,
+}
+
+/// Analyses what a (merged) container runs.
+pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
+    let mut vars: HashMap<String, Var> = HashMap::with_capacity(c.env.len());
+    for e in &c.env {
+        let var = if e.value_from {
+            Var::Unknown
+        } else {
+            let text = e.value.unwrap_or("");
+            let (text, exact) = resolve_text(text, params, &vars);
+            Var::Known(vec![Field {
+                text,
+                exact,
+                multi: false,
+                conditional: false,
+                loc: Loc {
+                    source: Source::Script,
+                    span: Span::default(),
+                },
+            }])
+        };
+        vars.insert(e.name.to_string(), var);
+    }
+    let command: &[&str] = c.command.unwrap_or(&[]);
+    let args: &[&str] = c.args.unwrap_or(&[]);
+    let script = c.container.script;
+    let arg_fields = exec_fields(args, Source::Args, params, &vars);
+    let sources = Sources {
+        script,
+        command,
+        args,
+    };
+    if let Some(script) = script {
+        let mut walker = Walker::new(params, sources, vars, Some(arg_fields));
+        match interpreter(script) {
+            Ok(()) => {
+                let parsed = shell::parse(script);
+                let origin = Origin {
+                    source: Source::Script,
+                    base: Some(0),
+                    whole: Span::new(0, script.len()),
+                };
+                walker.script(&parsed, script, origin);
+            }
+            Err(program) => walker.out.unanalyzable.push(Unanalyzable {
+                loc: Loc {
+                    source: Source::Script,
+                    span: Span::new(0, script.find('\n').unwrap_or(script.len())),
+                },
+                reason: format!(
+                    "the script runs with `{program}`, which the analysis does not read"
+                ),
+            }),
+        }
+        return walker.out;
+    }
+    if command.is_empty() {
+        let mut out = Analysis::default();
+        if !args.is_empty() {
+            out.unanalyzable.push(Unanalyzable {
+                loc: Loc {
+                    source: Source::Args(0),
+                    span: Span::new(0, args[0].len()),
+                },
+                reason:
+                    "runs the image's own entrypoint with `args`; the program is not in the Task"
+                        .into(),
+            });
+        }
+        return out;
+    }
+    let mut argv = exec_fields(command, Source::Command, params, &vars);
+    argv.extend(arg_fields);
+    let mut walker = Walker::new(params, sources, vars, None);
+    walker.exec(&argv);
+    walker.out
+}
+
+/// A plain value (an image reference, an `env` value) with the task's parameter defaults
+/// filled in: `$(params.BUILDER_IMAGE)` becomes the default image.
+pub fn resolve_value(text: &str, params: &Params<'_>) -> String {
+    resolve_text(text, params, &HashMap::new()).0
+}
+
+/// `Ok` when a script runs in a shell: no shebang (Tekton uses `/bin/sh`) or a shell's.
+/// Otherwise the interpreter's name.
+fn interpreter(script: &str) -> Result<(), String> {
+    let Some(line) = script.strip_prefix("#!") else {
+        return Ok(());
+    };
+    let line = line.lines().next().unwrap_or("");
+    let mut words = line.split_whitespace();
+    let mut program = words.next().map(basename).unwrap_or("");
+    if program == "env" {
+        program = words
+            .find(|w| !w.starts_with('-') && !w.contains('='))
+            .map(basename)
+            .unwrap_or("");
+    }
+    if program == "busybox" {
+        program = words.next().unwrap_or("");
+    }
+    if walk::SHELLS.contains(&program) {
+        Ok(())
+    } else {
+        Err(program.to_string())
+    }
+}
+
+fn basename(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// Exec-form arguments: each list item is one argument. Tekton replaces its references, then
+/// Kubernetes expands `$(VAR)` from the container's environment (`$$` escapes a `$`). An item
+/// that is exactly an array parameter (`$(params.ARGS[*])`) becomes one argument per element.
+fn exec_fields(
+    items: &[&str],
+    source: fn(u32) -> Source,
+    params: &Params<'_>,
+    vars: &HashMap<String, Var>,
+) -> Vec<Field> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let loc = Loc {
+            source: source(i as u32),
+            span: Span::new(0, item.len()),
+        };
+        let trimmed = item.trim();
+        if trimmed.starts_with("$(") && trimmed.ends_with("[*])") {
+            match resolve_ref(trimmed, params) {
+                TektonRef::Array(elements) => {
+                    out.extend(elements.iter().map(|e| Field::literal(e, loc)));
+                    continue;
+                }
+                TektonRef::Unknown => {
+                    out.push(Field {
+                        text: item.to_string(),
+                        exact: false,
+                        multi: true,
+                        conditional: false,
+                        loc,
+                    });
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let (text, exact) = resolve_text(item, params, vars);
+        out.push(Field {
+            text,
+            exact,
+            multi: false,
+            conditional: false,
+            loc,
+        });
+    }
+    out
+}
+
+/// Replaces Tekton references and Kubernetes `$(VAR)` references in a plain (non-shell)
+/// string. Unknown references stay as written and make the result inexact.
+fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) -> (String, bool) {
+    if !text.contains('$') {
+        return (text.to_string(), true);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut exact = true;
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("$$") {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        if tail.starts_with("$(")
+            && let Some(close) = tail.find(')')
+        {
+            let reference = &tail[..=close];
+            let inner = &reference[2..reference.len() - 1];
+            let is_var = !inner.is_empty()
+                && inner
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if is_var {
+                match vars.get(inner) {
+                    Some(Var::Known(f)) if f.len() == 1 => {
+                        out.push_str(&f[0].text);
+                        exact &= f[0].exact;
+                    }
+                    _ => {
+                        out.push_str(reference);
+                        exact = false;
+                    }
+                }
+            } else {
+                match resolve_ref(reference, params) {
+                    TektonRef::Value(v) => out.push_str(v),
+                    TektonRef::Array(items) => out.push_str(&items.join(" ")),
+                    TektonRef::WorkspacePath(_) | TektonRef::Unknown => {
+                        out.push_str(reference);
+                        exact = false;
+                    }
+                }
+            }
+            rest = &tail[close + 1..];
+            continue;
+        }
+        out.push('$');
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    (out, exact)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1070 @@
+//! Follows a script statement by statement, the way the shell would run it, and records every
+//! buildah invocation and every place where what runs cannot be known.
+
+use super::expand::{FieldBuilder, shell_quote};
+use super::field::{Field, Loc, Source};
+use super::{Analysis, Invocation, Unanalyzable};
+use crate::buildah::call::{CallKind, parse_call};
+use crate::shell::{
+    self, Assign, AssignValue, Function, HereDoc, Param, ParamIndex, ParamName, ParamOp, Part,
+    RedirKind, Script, Simple, SimpleKind, Span, Stmt, Word,
+};
+use crate::tekton::{Params, TektonRef, resolve_ref};
+use std::collections::HashMap;
+
+/// Statements and arguments one container may make the analysis follow.
+const WORK_LIMIT: u32 = 200_000;
+/// Deepest chain of function calls followed.
+const MAX_CALL_DEPTH: usize = 16;
+/// Deepest chain of `sh -c` / `eval` strings parsed again.
+const MAX_REPARSE_DEPTH: u32 = 8;
+
+pub(super) const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"];
+
+/// A variable's value.
+#[derive(Debug, Clone)]
+pub(super) enum Var {
+    Known(Vec<Field>),
+    Unknown,
+}
+
+/// Where a parsed text sits in the container: exactly at `base`, or (text built at run time)
+/// somewhere in `whole`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin {
+    pub source: Source,
+    pub base: Option<u32>,
+    pub whole: Span,
+}
+
+impl Origin {
+    pub fn loc(&self, span: Span) -> Loc {
+        match self.base {
+            Some(b) => Loc {
+                source: self.source,
+                span: Span {
+                    start: b + span.start,
+                    end: b + span.end,
+                },
+            },
+            None => Loc {
+                source: self.source,
+                span: self.whole,
+            },
+        }
+    }
+}
+
+/// The texts of a container the positions refer to.
+pub(super) struct Sources<'a> {
+    pub script: Option<&'a str>,
+    pub command: &'a [&'a str],
+    pub args: &'a [&'a str],
+}
+
+impl Sources<'_> {
+    fn text(&self, source: Source) -> Option<&str> {
+        match source {
+            Source::Script => self.script,
+            Source::Command(i) => self.command.get(i as usize).copied(),
+            Source::Args(i) => self.args.get(i as usize).copied(),
+        }
+    }
+}
+
+/// One parsed text being followed.
+#[derive(Clone, Copy)]
+struct Ctx<'s> {
+    src: &'s str,
+    origin: Origin,
+    heredocs: &'s [HereDoc],
+    scope: &'s Scope<'s>,
+}
+
+#[derive(Clone, Copy)]
+struct FuncDef<'s> {
+    name: &'s str,
+    func: &'s Function,
+    src: &'s str,
+    origin: Origin,
+    heredocs: &'s [HereDoc],
+}
+
+/// Functions visible from a text: its own, then those of the texts around it.
+struct Scope<'s> {
+    defs: Vec<FuncDef<'s>>,
+    parent: Option<&'s Scope<'s>>,
+}
+
+impl<'s> Scope<'s> {
+    fn lookup(&self, name: &str) -> Option<&FuncDef<'s>> {
+        self.defs
+            .iter()
+            .rev()
+            .find(|d| d.name == name)
+            .or_else(|| self.parent.and_then(|p| p.lookup(name)))
+    }
+}
+
+/// How a command was started: what the statement around it adds.
+#[derive(Clone, Copy, Default)]
+struct Launch<'s> {
+    conditional: bool,
+    piped: bool,
+    stmt: Option<&'s Simple>,
+}
+
+pub(super) struct Walker<'a, 'v> {
+    params: &'a Params<'v>,
+    sources: Sources<'a>,
+    vars: HashMap<String, Var>,
+    positional: Option<Vec<Field>>,
+    pub(super) out: Analysis,
+    call_stack: Vec<String>,
+    called: Vec<String>,
+    /// Outermost function call being followed, for reporting at the call site.
+    via: Option<(String, Loc)>,
+    in_uncalled: bool,
+    in_conditional_call: bool,
+    work: u32,
+    reparse_depth: u32,
+}
+
+impl<'a, 'v> Walker<'a, 'v> {
+    pub(super) fn new(
+        params: &'a Params<'v>,
+        sources: Sources<'a>,
+        vars: HashMap<String, Var>,
+        positional: Option<Vec<Field>>,
+    ) -> Self {
+        Walker {
+            params,
+            sources,
+            vars,
+            positional,
+            out: Analysis::default(),
+            call_stack: Vec::new(),
+            called: Vec::new(),
+            via: None,
+            in_uncalled: false,
+            in_conditional_call: false,
+            work: 0,
+            reparse_depth: 0,
+        }
+    }
+
+    fn unanalyzable(&mut self, loc: Loc, reason: String) {
+        if !self.in_uncalled {
+            self.out.unanalyzable.push(Unanalyzable { loc, reason });
+        }
+    }
+
+    fn tick(&mut self, loc: Loc) -> bool {
+        self.work += 1;
+        if self.work == WORK_LIMIT {
+            self.out.unanalyzable.push(Unanalyzable {
+                loc,
+                reason: "the script is too large or repetitive to follow completely".into(),
+            });
+        }
+        self.work < WORK_LIMIT
+    }
+
+    /// Follows an exec-form command line (`command` + `args`).
+    pub(super) fn exec(&mut self, argv: &[Field]) {
+        let root = Scope {
+            defs: Vec::new(),
+            parent: None,
+        };
+        let ctx = Ctx {
+            src: "",
+            origin: Origin {
+                source: Source::Command(0),
+                base: None,
+                whole: Span::default(),
+            },
+            heredocs: &[],
+            scope: &root,
+        };
+        self.run(argv, Launch::default(), ctx);
+    }
+
+    /// Follows a whole script (a `script:` field or a string given to `sh -c`).
+    pub(super) fn script(&mut self, script: &Script, src: &str, origin: Origin) {
+        let root = Scope {
+            defs: Vec::new(),
+            parent: None,
+        };
+        self.script_in(script, src, origin, &root);
+    }
+
+    fn script_in(&mut self, script: &Script, src: &str, origin: Origin, parent: &Scope<'_>) {
+        if let Some(err) = script.errors.first() {
+            let span = Span {
+                start: err.offset,
+                end: err.offset,
+            };
+            let line = line_of(src, err.offset);
+            self.unanalyzable(
+                origin.loc(span),
+                format!("the script does not parse ({} at line {line})", err.message),
+            );
+        }
+        let mut defs = Vec::new();
+        collect_functions(&script.body, src, origin, &script.heredocs, &mut defs);
+        let scope = Scope {
+            defs,
+            parent: Some(parent),
+        };
+        let ctx = Ctx {
+            src,
+            origin,
+            heredocs: &script.heredocs,
+            scope: &scope,
+        };
+        self.stmts(&script.body, ctx);
+        // Functions nobody calls are still code in the Task: read them once, with unknown
+        // arguments.
+        for def in &scope.defs {
+            if self.called.iter().any(|c| c == def.name) {
+                continue;
+            }
+            self.called.push(def.name.to_string());
+            let saved_pos = self.positional.take();
+            let saved_uncalled = std::mem::replace(&mut self.in_uncalled, true);
+            let fctx = Ctx {
+                src: def.src,
+                origin: def.origin,
+                heredocs: def.heredocs,
+                scope: &scope,
+            };
+            self.stmts(&def.func.body, fctx);
+            self.in_uncalled = saved_uncalled;
+            self.positional = saved_pos;
+        }
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt], ctx: Ctx<'_>) {
+        for stmt in stmts {
+            if let Stmt::Simple(s) = stmt {
+                if !self.tick(ctx.origin.loc(s.span)) {
+                    return;
+                }
+                self.simple(s, ctx);
+            }
+        }
+    }
+
+    fn simple(&mut self, s: &Simple, ctx: Ctx<'_>) {
+        match s.kind {
+            SimpleKind::ForHeader => {
+                for w in s.words.iter().skip(1) {
+                    self.expand(w, ctx);
+                }
+                if let Some(name) = s.words.first().and_then(|w| literal_word(w, ctx.src)) {
+                    self.vars.insert(name.to_string(), Var::Unknown);
+                }
+            }
+            SimpleKind::CaseWords | SimpleKind::Test => {
+                for w in &s.words {
+                    self.expand(w, ctx);
+                }
+            }
+            SimpleKind::Command => {
+                let values: Vec<(&Assign, Var)> = s
+                    .assigns
+                    .iter()
+                    .map(|a| (a, self.assign_value(a, ctx, s.conditional)))
+                    .collect();
+                for r in &s.redirs {
+                    self.expand(&r.target, ctx);
+                    if let Some(doc) = r.heredoc.and_then(|i| ctx.heredocs.get(i)) {
+                        self.expand_parts(
+                            &doc.parts,
+                            ctx,
+                            true,
+                            &mut FieldBuilder::new(ctx.origin.loc(doc.body)),
+                        );
+                    }
+                }
+                let mut fields = Vec::new();
+                for w in &s.words {
+                    fields.extend(self.expand(w, ctx));
+                }
+                let declaration = s
+                    .words
+                    .first()
+                    .and_then(|w| literal_word(w, ctx.src))
+                    .is_some_and(|w| {
+                        matches!(w, "export" | "local" | "declare" | "typeset" | "readonly")
+                    });
+                if s.words.is_empty() || declaration {
+                    for (a, v) in values {
+                        self.assign(a, v, s.conditional);
+                    }
+                }
+                if !fields.is_empty() {
+                    let launch = Launch {
+                        conditional: s.conditional,
+                        piped: s.piped_input,
+                        stmt: Some(s),
+                    };
+                    self.run(&fields, launch, ctx);
+                }
+            }
+        }
+    }
+
+    fn assign_value(&mut self, a: &Assign, ctx: Ctx<'_>, conditional: bool) -> Var {
+        let mut fields = match &a.value {
+            AssignValue::Scalar(w) => {
+                // No field splitting in assignments: the whole word is one value.
+                let parts = self.expand(w, ctx);
+                if parts.is_empty() {
+                    vec![Field::literal("", ctx.origin.loc(w.span))]
+                } else if parts.len() == 1 {
+                    parts
+                } else {
+                    let mut joined = parts[0].clone();
+                    for p in &parts[1..] {
+                        joined.text.push(' ');
+                        joined.text.push_str(&p.text);
+                        joined.exact &= p.exact;
+                    }
+                    joined.multi = false;
+                    vec![joined]
+                }
+            }
+            AssignValue::Array(words) => {
+                let mut out = Vec::new();
+                for w in words {
+                    out.extend(self.expand(w, ctx));
+                }
+                out
+            }
+        };
+        if let AssignValue::Scalar(_) = a.value
+            && let Some(f) = fields.first_mut()
+        {
+            f.multi = false;
+        }
+        for f in &mut fields {
+            f.conditional |= conditional;
+        }
+        Var::Known(fields)
+    }
+
+    fn assign(&mut self, a: &Assign, value: Var, conditional: bool) {
+        let is_array = matches!(a.value, AssignValue::Array(_));
+        let new = match (self.vars.get(&a.name), value) {
+            (_, Var::Unknown) => Var::Unknown,
+            // `arr[i]=x`: one element changes; keep the rest unknown rather than guess.
+            (_, Var::Known(_)) if a.indexed => Var::Unknown,
+            (Some(Var::Known(old)), Var::Known(new)) if a.append => {
+                if is_array {
+                    let mut all = old.clone();
+                    all.extend(new);
+                    Var::Known(all)
+                } else {
+                    match (old.first(), new.first()) {
+                        (Some(o), Some(n)) => {
+                            let mut f = o.clone();
+                            f.text.push_str(&n.text);
+                            f.exact &= n.exact;
+                            f.conditional |= n.conditional;
+                            Var::Known(vec![f])
+                        }
+                        (None, _) => Var::Known(new),
+                        (Some(_), None) => Var::Known(old.clone()),
+                    }
+                }
+            }
+            (Some(Var::Unknown), Var::Known(_)) if a.append => Var::Unknown,
+            (Some(Var::Known(old)), Var::Known(new)) if conditional => {
+                // Either the old or the new value: only keep it when they agree.
+                if old.iter().map(|f| &f.text).eq(new.iter().map(|f| &f.text)) {
+                    Var::Known(new)
+                } else {
+                    Var::Unknown
+                }
+            }
+            (Some(Var::Unknown), Var::Known(_)) if conditional => Var::Unknown,
+            (_, Var::Known(new)) => Var::Known(new),
+        };
+        self.vars.insert(a.name.clone(), new);
+    }
+
+    /// Runs a command: strips wrappers, then looks at what actually runs.
+    fn run(&mut self, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
+        let mut i = 0;
+        let mut extra_args = false;
+        while let Some(f) = fields.get(i) {
+            let name = program_name(f);
+            let next = i + 1;
+            let skip = |with_value: &[&str]| skip_options(fields, next, with_value);
+            match name {
+                "exec" => i = skip(&["-a"]),
+                "command" => {
+                    if fields[next..]
+                        .iter()
+                        .take_while(|f| f.text.starts_with('-'))
+                        .any(|f| f.text.contains('v') || f.text.contains('V'))
+                    {
+                        return; // `command -v buildah` only looks it up.
+                    }
+                    i = skip(&[]);
+                }
+                "builtin" | "nohup" | "setsid" | "busybox" => i = skip(&[]),
+                "time" => i = skip(&["-f", "--format", "-o", "--output"]),
+                "nice" => i = skip(&["-n", "--adjustment"]),
+                "ionice" => i = skip(&["-c", "--class", "-n", "--classdata", "-t"]),
+                "stdbuf" => i = skip(&["-i", "-o", "-e", "--input", "--output", "--error"]),
+                "sudo" => {
+                    i = skip(&[
+                        "-u",
+                        "-g",
+                        "-C",
+                        "-D",
+                        "-h",
+                        "-p",
+                        "-r",
+                        "-t",
+                        "-T",
+                        "-U",
+                        "--user",
+                        "--group",
+                        "--close-from",
+                        "--chdir",
+                        "--host",
+                        "--prompt",
+                        "--role",
+                        "--type",
+                        "--command-timeout",
+                        "--other-user",
+                    ]);
+                    i = skip_env_assignments(fields, i);
+                }
+                "env" => {
+                    if fields[next..].iter().any(|f| {
+                        f.text == "-S"
+                            || f.text.starts_with("--split-string")
+                            || f.text.starts_with("-S")
+                    }) {
+                        self.unanalyzable(
+                            f.loc,
+                            "`env -S` splits a command string at run time".into(),
+                        );
+                        return;
+                    }
+                    i = skip(&["-u", "--unset", "-C", "--chdir"]);
+                    i = skip_env_assignments(fields, i);
+                }
+                "unshare" => {
+                    i = skip(&[
+                        "-R",
+                        "--root",
+                        "-w",
+                        "--wd",
+                        "-S",
+                        "--setuid",
+                        "-G",
+                        "--setgid",
+                        "--map-user",
+                        "--map-group",
+                        "--map-users",
+                        "--map-groups",
+                        "--setgroups",
+                        "--propagation",
+                    ])
+                }
+                "timeout" => i = skip(&["-s", "--signal", "-k", "--kill-after"]) + 1,
+                "xargs" => {
+                    i = skip(&[
+                        "-I",
+                        "-L",
+                        "-n",
+                        "-P",
+                        "-s",
+                        "-d",
+                        "-E",
+                        "-a",
+                        "--arg-file",
+                        "--delimiter",
+                        "--max-args",
+                        "--max-procs",
+                        "--max-lines",
+                        "--max-chars",
+                        "--replace",
+                        "--eof",
+                    ]);
+                    extra_args = true;
+                }
+                "buildah" => {
+                    self.buildah(&fields[i..], extra_args, launch, ctx);
+                    return;
+                }
+                _ if SHELLS.contains(&name) => {
+                    self.shell(&fields[i..], launch, ctx);
+                    return;
+                }
+                "eval" => {
+                    self.eval(&fields[next..], f.loc, ctx);
+                    return;
+                }
+                "source" | "." => {
+                    let target = fields.get(next).map_or("", |f| f.text.as_str());
+                    self.unanalyzable(
+                        f.loc,
+                        format!("reads commands from `{target}`, whose content is not in the Task"),
+                    );
+                    return;
+                }
+                "set" => {
+                    if let Some(pos) = fields[next..].iter().position(|f| f.text == "--") {
+                        self.positional = Some(fields[next + pos + 1..].to_vec());
+                    }
+                    return;
+                }
+                "shift" => {
+                    let n = fields
+                        .get(next)
+                        .and_then(|f| f.text.parse::<usize>().ok())
+                        .unwrap_or(1);
+                    if let Some(p) = &mut self.positional {
+                        p.drain(..n.min(p.len()));
+                    }
+                    return;
+                }
+                "unset" => {
+                    for f in &fields[next..] {
+                        if !f.text.starts_with('-') {
+                            self.vars.insert(f.text.clone(), Var::Known(Vec::new()));
+                        }
+                    }
+                    return;
+                }
+                "read" | "readarray" | "mapfile" | "getopts" => {
+                    for f in &fields[next..] {
+                        if is_name(&f.text) {
+                            self.vars.insert(f.text.clone(), Var::Unknown);
+                        }
+                    }
+                    return;
+                }
+                "printf" => {
+                    if let Some(pos) = fields[next..].iter().position(|f| f.text == "-v")
+                        && let Some(var) = fields.get(next + pos + 1)
+                    {
+                        self.vars.insert(var.text.clone(), Var::Unknown);
+                    }
+                    return;
+                }
+                _ => {
+                    if f.exact
+                        && let Some(def) = ctx.scope.lookup(name)
+                    {
+                        let def = *def;
+                        self.call(def, &fields[i..], launch, ctx);
+                        return;
+                    }
+                    if name.is_empty() || name.contains('$') || f.multi {
+                        self.unanalyzable(
+                            f.loc,
+                            format!(
+                                "the command name comes from `{}`, which is only known when the step runs",
+                                f.text
+                            ),
+                        );
+                    } else if is_script_file(name) {
+                        self.unanalyzable(
+                            f.loc,
+                            format!("runs `{}`, whose content is not in the Task", f.text),
+                        );
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn buildah(&mut self, fields: &[Field], extra_args: bool, launch: Launch<'_>, ctx: Ctx<'_>) {
+        let mut argv: Vec<Field> = fields[1..].to_vec();
+        if extra_args {
+            argv.push(Field {
+                text: "(arguments read by xargs)".into(),
+                exact: false,
+                multi: true,
+                conditional: false,
+                loc: fields[0].loc,
+            });
+        }
+        let call = parse_call(&argv);
+        if let CallKind::Wrapper { command_at } = call.kind {
+            // `buildah unshare CMD…` runs CMD in buildah's user namespace.
+            self.run(&argv[command_at..], launch, ctx);
+            return;
+        }
+        if self.in_uncalled && call.command.is_none() {
+            // `buildah "$@"` in a function nobody calls: nothing to judge.
+            return;
+        }
+        self.out.invocations.push(Invocation {
+            call,
+            argv,
+            loc: fields[0].loc,
+            via: self.via.clone(),
+            conditional: launch.conditional || self.in_conditional_call,
+        });
+    }
+
+    fn shell(&mut self, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
+        let mut j = 1;
+        let mut command_string = false;
+        while let Some(f) = fields.get(j) {
+            let t = f.text.as_str();
+            if t == "--" || t == "-" {
+                j += 1;
+                break;
+            }
+            if !f.exact || t.len() < 2 || !(t.starts_with('-') || t.starts_with('+')) {
+                break;
+            }
+            j += 1;
+            if let Some(long) = t.strip_prefix("--") {
+                if matches!(long, "rcfile" | "init-file") {
+                    j += 1;
+                }
+                continue;
+            }
+            if t[1..].contains('c') {
+                command_string = true;
+            }
+            if t[1..].contains('o') || t[1..].contains('O') {
+                j += 1;
+            }
+        }
+        if command_string {
+            let Some(cmd) = fields.get(j) else { return };
+            let positional = fields
+                .get(j + 2..)
+                .map(<[Field]>::to_vec)
+                .unwrap_or_default();
+            self.reparse(
+                &cmd.text.clone(),
+                self.exact_origin(cmd),
+                Some(positional),
+                ctx,
+            );
+            return;
+        }
+        if let Some(file) = fields.get(j) {
+            self.unanalyzable(
+                file.loc,
+                format!(
+                    "runs the script `{}`, whose content is not in the Task",
+                    file.text
+                ),
+            );
+            return;
+        }
+        // No command string and no file: the shell reads its commands from standard input.
+        if let Some(stmt) = launch.stmt {
+            for r in &stmt.redirs {
+                match r.kind {
+                    RedirKind::HereDoc => {
+                        if let Some(doc) = r.heredoc.and_then(|i| ctx.heredocs.get(i)) {
+                            let body = doc.body.text(ctx.src).to_string();
+                            let origin = Origin {
+                                source: ctx.origin.source,
+                                base: ctx.origin.base.map(|b| b + doc.body.start),
+                                whole: ctx.origin.loc(doc.body).span,
+                            };
+                            self.reparse(&body, origin, None, ctx);
+                        }
+                        return;
+                    }
+                    RedirKind::HereString => {
+                        if let Some(f) = self.expand(&r.target, ctx).into_iter().next() {
+                            let origin = self.exact_origin(&f);
+                            self.reparse(&f.text.clone(), origin, None, ctx);
+                        }
+                        return;
+                    }
+                    RedirKind::Input => {
+                        let target = r.target.span.text(ctx.src);
+                        self.unanalyzable(
+                            ctx.origin.loc(r.target.span),
+                            format!("runs the script `{target}`, whose content is not in the Task"),
+                        );
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if launch.piped {
+            self.unanalyzable(
+                fields[0].loc,
+                format!(
+                    "`{}` runs a script read from a pipe, produced only when the step runs",
+                    fields[0].text
+                ),
+            );
+        }
+    }
+
+    fn eval(&mut self, args: &[Field], loc: Loc, ctx: Ctx<'_>) {
+        if args.is_empty() {
+            return;
+        }
+        let text = args
+            .iter()
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let origin = if args.len() == 1 {
+            self.exact_origin(&args[0])
+        } else {
+            Origin {
+                source: loc.source,
+                base: None,
+                whole: loc.span,
+            }
+        };
+        self.reparse(&text, origin, None, ctx);
+    }
+
+    /// Where a field's text sits, exactly when it was written literally (possibly quoted).
+    fn exact_origin(&self, f: &Field) -> Origin {
+        let fallback = Origin {
+            source: f.loc.source,
+            base: None,
+            whole: f.loc.span,
+        };
+        if !f.exact {
+            return fallback;
+        }
+        let Some(src) = self.sources.text(f.loc.source) else {
+            return fallback;
+        };
+        let written = f.loc.span.text(src);
+        let base = if written == f.text {
+            Some(f.loc.span.start)
+        } else if written.len() == f.text.len() + 2
+            && written.get(1..written.len() - 1) == Some(f.text.as_str())
+        {
+            Some(f.loc.span.start + 1)
+        } else {
+            None
+        };
+        Origin { base, ..fallback }
+    }
+
+    /// Parses a string again (`sh -c`, `eval`, a heredoc fed to a shell) and follows it.
+    fn reparse(
+        &mut self,
+        text: &str,
+        origin: Origin,
+        positional: Option<Vec<Field>>,
+        ctx: Ctx<'_>,
+    ) {
+        if self.reparse_depth >= MAX_REPARSE_DEPTH {
+            self.unanalyzable(
+                origin.loc(Span::default()),
+                "shell strings are nested too deeply to follow".into(),
+            );
+            return;
+        }
+        self.reparse_depth += 1;
+        let script = shell::parse(text);
+        let saved = positional.map(|p| self.positional.replace(p));
+        self.script_in(&script, text, origin, ctx.scope);
+        if let Some(saved) = saved {
+            self.positional = saved;
+        }
+        self.reparse_depth -= 1;
+    }
+
+    fn call(&mut self, def: FuncDef<'_>, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
+        if self.call_stack.iter().any(|n| n == def.name) || self.call_stack.len() >= MAX_CALL_DEPTH
+        {
+            return;
+        }
+        if !self.called.iter().any(|c| c == def.name) {
+            self.called.push(def.name.to_string());
+        }
+        let saved_pos = self.positional.replace(fields[1..].to_vec());
+        let outermost = self.via.is_none();
+        if outermost {
+            self.via = Some((def.name.to_string(), fields[0].loc));
+        }
+        let saved_cond = self.in_conditional_call;
+        self.in_conditional_call |= launch.conditional;
+        self.call_stack.push(def.name.to_string());
+        let fctx = Ctx {
+            src: def.src,
+            origin: def.origin,
+            heredocs: def.heredocs,
+            scope: ctx.scope,
+        };
+        self.stmts(&def.func.body, fctx);
+        self.call_stack.pop();
+        self.in_conditional_call = saved_cond;
+        if outermost {
+            self.via = None;
+        }
+        self.positional = saved_pos;
+    }
+
+    /// Expands one word into arguments (following command substitutions inside it).
+    fn expand(&mut self, w: &Word, ctx: Ctx<'_>) -> Vec<Field> {
+        let mut b = FieldBuilder::new(ctx.origin.loc(w.span));
+        self.expand_parts(&w.parts, ctx, false, &mut b);
+        b.into_fields()
+    }
+
+    fn expand_parts(&mut self, parts: &[Part], ctx: Ctx<'_>, quoted: bool, b: &mut FieldBuilder) {
+        for part in parts {
+            match part {
+                Part::Lit(span) => b.literal(span.text(ctx.src)),
+                Part::Text(t) => b.literal(t),
+                Part::Single(span) => {
+                    b.quoted_empty();
+                    b.literal(span.text(ctx.src));
+                }
+                Part::Double(inner) => {
+                    b.quoted_empty();
+                    self.expand_parts(inner, ctx, true, b);
+                }
+                Part::Param(p) => self.expand_param(p, ctx, quoted, b),
+                Part::CommandSub(body, span) => {
+                    let value = self.command_sub(body, ctx);
+                    match value {
+                        Some(v) if quoted => b.literal(&v),
+                        Some(v) => b.split(&v, true, false),
+                        None => b.unknown(span.text(ctx.src), quoted),
+                    }
+                }
+                Part::ProcessSub(body, span) => {
+                    self.stmts(body, ctx);
+                    b.unknown(span.text(ctx.src), true);
+                }
+                Part::Tekton(span) => {
+                    let written = span.text(ctx.src);
+                    match resolve_ref(written, self.params) {
+                        TektonRef::Value(v) if quoted => b.literal(v),
+                        TektonRef::Value(v) => b.split(v, true, false),
+                        TektonRef::Array(items) => {
+                            let joined = items.join(" ");
+                            if quoted {
+                                b.literal(&joined);
+                            } else {
+                                b.split(&joined, true, false);
+                            }
+                        }
+                        // A parameter without default holds one value (an image, a path) far
+                        // more often than a list of options: keep it one argument.
+                        TektonRef::WorkspacePath(_) | TektonRef::Unknown => {
+                            b.unknown(written, true)
+                        }
+                    }
+                }
+                Part::Arith(span) => b.unknown(span.text(ctx.src), true),
+            }
+        }
+    }
+
+    fn expand_param(&mut self, p: &Param, ctx: Ctx<'_>, quoted: bool, b: &mut FieldBuilder) {
+        let written = p.span.text(ctx.src);
+        let value: Option<Vec<Field>> = match &p.name {
+            ParamName::Named(name) => match self.vars.get(name) {
+                Some(Var::Known(fields)) => match p.index {
+                    Some(ParamIndex::All) => Some(fields.clone()),
+                    Some(ParamIndex::Element(idx)) => {
+                        let i = idx.text(ctx.src).parse::<usize>().ok();
+                        i.map(|i| fields.get(i).cloned().into_iter().collect())
+                    }
+                    None => Some(fields.first().cloned().into_iter().collect()),
+                },
+                _ => None,
+            },
+            ParamName::At | ParamName::Star => self.positional.clone(),
+            ParamName::Positional(n) => self
+                .positional
+                .as_ref()
+                .map(|p| p.get(*n as usize - 1).cloned().into_iter().collect()),
+            ParamName::Special(_) => None,
+        };
+        let is_list = p.index == Some(ParamIndex::All) || p.name == ParamName::At;
+        let star = p.name == ParamName::Star;
+        match (&p.op, value) {
+            (ParamOp::None, Some(fields)) => {
+                if star && quoted {
+                    let mut joined = fields.first().cloned();
+                    if let Some(j) = &mut joined {
+                        for f in &fields[1..] {
+                            j.text.push(' ');
+                            j.text.push_str(&f.text);
+                            j.exact &= f.exact;
+                        }
+                        b.join(j);
+                    } else {
+                        b.quoted_empty();
+                    }
+                } else if is_list || star {
+                    b.elements(&fields, !quoted);
+                } else if let Some(f) = fields.first() {
+                    if quoted || f.multi {
+                        b.join(f);
+                    } else {
+                        b.split(&f.text, f.exact, f.conditional);
+                    }
+                }
+            }
+            (ParamOp::Default(word), Some(fields)) if fields.iter().all(|f| f.text.is_empty()) => {
+                self.expand_parts(word, ctx, quoted, b);
+            }
+            (ParamOp::Default(_), Some(fields)) => {
+                for f in fields.iter().take(1) {
+                    if quoted {
+                        b.join(f);
+                    } else {
+                        b.split(&f.text, f.exact, f.conditional);
+                    }
+                }
+            }
+            (ParamOp::Alternative(word), Some(fields))
+                if fields.iter().any(|f| !f.text.is_empty()) =>
+            {
+                self.expand_parts(word, ctx, quoted, b);
+            }
+            (ParamOp::Alternative(_), Some(_)) => {}
+            (ParamOp::Default(word) | ParamOp::Alternative(word), None) => {
+                // The word may run command substitutions even when unused.
+                self.expand_parts(
+                    word,
+                    ctx,
+                    true,
+                    &mut FieldBuilder::new(ctx.origin.loc(p.span)),
+                );
+                b.unknown(written, quoted);
+            }
+            _ => b.unknown(written, quoted && !is_list),
+        }
+    }
+
+    /// Follows a command substitution; returns its output when it is known statically
+    /// (`$(printf '%q ' …)`, used to build command strings for `sh -c`).
+    fn command_sub(&mut self, body: &[Stmt], ctx: Ctx<'_>) -> Option<String> {
+        if let [Stmt::Simple(s)] = body
+            && s.kind == SimpleKind::Command
+            && s.words.first().and_then(|w| literal_word(w, ctx.src)) == Some("printf")
+        {
+            let mut fields = Vec::new();
+            for w in &s.words[1..] {
+                fields.extend(self.expand(w, ctx));
+            }
+            if let Some((format, args)) = fields.split_first()
+                && matches!(format.text.as_str(), "%q " | "%q" | " %q")
+                && args.iter().all(|f| !f.multi)
+            {
+                let quoted: Vec<String> = args
+                    .iter()
+                    .map(|f| {
+                        if f.exact {
+                            shell_quote(&f.text)
+                        } else {
+                            f.text.clone()
+                        }
+                    })
+                    .collect();
+                return Some(quoted.join(" "));
+            }
+            return None;
+        }
+        self.stmts(body, ctx);
+        None
+    }
+}
+
+fn collect_functions<'s>(
+    stmts: &'s [Stmt],
+    src: &'s str,
+    origin: Origin,
+    heredocs: &'s [HereDoc],
+    out: &mut Vec<FuncDef<'s>>,
+) {
+    for stmt in stmts {
+        if let Stmt::Function(f) = stmt {
+            out.push(FuncDef {
+                name: &f.name,
+                func: f,
+                src,
+                origin,
+                heredocs,
+            });
+            collect_functions(&f.body, src, origin, heredocs, out);
+        }
+    }
+}
+
+/// The text of a word made only of plain literal characters.
+fn literal_word<'s>(w: &Word, src: &'s str) -> Option<&'s str> {
+    match w.parts.as_slice() {
+        [Part::Lit(span)] => Some(span.text(src)),
+        _ => None,
+    }
+}
+
+/// The program a field names: the last path component (`/usr/bin/buildah` is `buildah`).
+fn program_name(f: &Field) -> &str {
+    let t = f.text.as_str();
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+fn is_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+fn is_script_file(name: &str) -> bool {
+    name.ends_with(".sh") || name.ends_with(".bash")
+}
+
+/// Index of the first argument after a wrapper's options.
+fn skip_options(fields: &[Field], mut i: usize, with_value: &[&str]) -> usize {
+    while let Some(f) = fields.get(i) {
+        let t = f.text.as_str();
+        if t == "--" {
+            return i + 1;
+        }
+        if !t.starts_with('-') || t.len() < 2 {
+            return i;
+        }
+        i += if with_value.contains(&t) { 2 } else { 1 };
+    }
+    i
+}
+
+/// Skips `NAME=value` arguments (`env`, `sudo`).
+fn skip_env_assignments(fields: &[Field], mut i: usize) -> usize {
+    while let Some(f) = fields.get(i) {
+        match f.text.split_once('=') {
+            Some((name, _)) if is_name(name) => i += 1,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(src: &str, offset: u32) -> u32 {
+    let end = (offset as usize).min(src.len());
+    src.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u32
+        + 1
+}

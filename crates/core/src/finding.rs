@@ -1,0 +1,41 @@
+//! A finding: which rule, how severe, where (a logical path, optionally a byte range inside
+//! the string at that path) and what to change.
+
+use crate::rules::{Level, RuleId};
+use crate::shell::Span;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub level: Level,
+    /// What the finding is about, readable without a line number:
+    /// `step "build" (spec.steps[0])`.
+    pub subject: String,
+    /// Logical path of the offending field, e.g. `spec.steps[0].script` or
+    /// `spec.steps[0].securityContext.privileged`.
+    pub path: String,
+    /// Byte range inside the string at `path` (a token in a script or an argument).
+    pub span: Option<Span>,
+    /// What is wrong and what is expected.
+    pub message: String,
+    /// Document order: (task spec, container, offset) — keeps output in reading order.
+    pub(crate) order: (u32, u32, u32),
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}: {}", self.rule.id(), self.subject, self.message)
+    }
+}
+
+impl Finding {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.order,
+            self.rule,
+            self.path.as_str(),
+            self.message.as_str(),
+        )
+    }
+}

@@ -1,0 +1,26 @@
+//! The rules library of tekton-buildah-policy.
+//!
+//! It reads a Tekton object (a Task, ClusterTask, TaskRun, Pipeline, PipelineRun or
+//! StepAction, as JSON), finds the steps that run buildah, and checks them against the lessons
+//! of a buildah build evicted hours in: compute resources under the right field, buildah
+//! storage on a workspace (`BUILDAH_STORAGE_ROOT` *and* `--root`), the build flags that keep
+//! 40 GB images workable, and no privileged containers.
+//!
+//! No I/O happens here: the Kubewarden policy, the CLI and the browser build are thin adapters
+//! over [`check_object`] and [`Settings`].
+
+pub mod analysis;
+pub mod buildah;
+mod engine;
+mod finding;
+pub mod rules;
+pub mod settings;
+pub mod shell;
+pub mod tekton;
+#[cfg(feature = "yaml")]
+pub mod yaml;
+
+pub use engine::{Checked, Report, check_object};
+pub use finding::Finding;
+pub use rules::{Level, RuleId};
+pub use settings::{Settings, SettingsError};

@@ -1,0 +1,71 @@
+//! `buildah-root-missing`: every buildah call that opens container storage passes `--root`
+//! with the storage root from `BUILDAH_STORAGE_ROOT`. buildah does not read that variable
+//! itself: without `--root` it stores layers under `/var/lib/containers` on the node's
+//! ephemeral disk, which is how a 48 GB build gets evicted.
+
+use super::{
+    Level, RuleId, buildah_containers, invocation_label, opaque_hint, written_after_positional,
+};
+use crate::analysis::{Field, resolve_value};
+use crate::buildah::call::CallKind;
+use crate::engine::{ContainerContext, Findings, TaskContext};
+use crate::settings::Settings;
+
+const RULE: RuleId = RuleId::BuildahRootMissing;
+/// The variable that holds the storage root.
+pub(crate) const STORAGE_ROOT_ENV: &str = "BUILDAH_STORAGE_ROOT";
+
+pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut Findings<'_>) {
+    for c in buildah_containers(task) {
+        for inv in &c.analysis.invocations {
+            if inv.call.kind != CallKind::Command || !inv.call.touches_storage() {
+                continue;
+            }
+            let label = invocation_label(c, inv);
+            let message = match inv.call.uses("root").last() {
+                None if written_after_positional(inv, "root") => format!(
+                    "{label} has `--root` after a positional argument, where buildah no longer reads options; move it before"
+                ),
+                None => format!(
+                    "{label} does not pass `--root`, so its storage lands on the node's disk; add `--root \"${STORAGE_ROOT_ENV}\"`{}",
+                    opaque_hint(inv)
+                ),
+                Some(root) => match &root.value {
+                    Some(v) if is_storage_root(v, task, c) => {
+                        let word = &inv.argv[root.at];
+                        if word.conditional && !inv.conditional {
+                            format!(
+                                "{label} passes `--root` only on some paths (it is set inside a condition); pass it every time"
+                            )
+                        } else {
+                            continue;
+                        }
+                    }
+                    Some(v) => format!(
+                        "{label} passes `--root {}`; expected the storage root from `{STORAGE_ROOT_ENV}`: `--root \"${STORAGE_ROOT_ENV}\"`",
+                        v.text
+                    ),
+                    None => format!("{label} passes `--root` without a value"),
+                },
+            };
+            out.at(RULE, Level::Error, c, inv.report_loc(), message);
+        }
+    }
+}
+
+/// The value is `$BUILDAH_STORAGE_ROOT` (any spelling) or the same value the step sets it to.
+fn is_storage_root(v: &Field, task: &TaskContext<'_, '_>, c: &ContainerContext<'_, '_>) -> bool {
+    let text = v.text.trim();
+    let by_name = [
+        format!("${STORAGE_ROOT_ENV}"),
+        format!("${{{STORAGE_ROOT_ENV}}}"),
+        format!("$({STORAGE_ROOT_ENV})"),
+    ];
+    if !v.exact && by_name.iter().any(|n| n == text) {
+        return true;
+    }
+    let Some(declared) = c.merged.env_var(STORAGE_ROOT_ENV).and_then(|e| e.value) else {
+        return false;
+    };
+    !declared.is_empty() && (text == declared || text == resolve_value(declared, &task.spec.params))
+}

@@ -1,0 +1,49 @@
+//! `capability-missing`: buildah steps add the capabilities buildah needs (by default
+//! `SETFCAP`, without which it cannot set file capabilities while committing layers). A
+//! privileged container has every capability and is left to `privileged-container`.
+
+use super::{Level, RuleId, buildah_containers};
+use crate::engine::{Findings, TaskContext};
+use crate::settings::{Settings, normalize_capability};
+
+const RULE: RuleId = RuleId::CapabilityMissing;
+
+pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut Findings<'_>) {
+    for c in buildah_containers(task) {
+        if matches!(c.merged.privileged, Some((true, _))) {
+            continue;
+        }
+        let added: Vec<String> = c
+            .merged
+            .cap_add
+            .map(|(caps, _)| caps.iter().map(|c| normalize_capability(c)).collect())
+            .unwrap_or_default();
+        if added.iter().any(|a| a == "ALL") {
+            continue;
+        }
+        let missing: Vec<String> = settings
+            .required_capabilities
+            .iter()
+            .filter(|r| !added.contains(r))
+            .map(|r| format!("`{r}`"))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let path = match c.merged.cap_add {
+            Some((_, p)) => p.to_string(),
+            None => format!("{}.securityContext", c.container().path),
+        };
+        out.container(
+            RULE,
+            Level::Warning,
+            c,
+            path,
+            None,
+            format!(
+                "buildah needs capability {}; add it to `securityContext.capabilities.add`",
+                missing.join(", ")
+            ),
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! `step-resources-field`: compute resources under the field name the object's apiVersion has.
+//!
+//! In `tekton.dev/v1` a step's requests and limits live in `computeResources`; `resources` is
+//! not a field and the API server drops it (with only a warning, or silently), so the build
+//! runs with no limits at all. In `v1beta1` the field is still called `resources`, and a
+//! `computeResources` key there is the field that gets dropped.
+
+use super::{Level, RuleId};
+use crate::engine::{Findings, Site, TaskContext};
+use crate::settings::Settings;
+use crate::tekton::Role;
+
+const RULE: RuleId = RuleId::StepResourcesField;
+
+pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut Findings<'_>) {
+    for (rank, c) in task.written_containers() {
+        if c.role == Role::StepAction {
+            continue;
+        }
+        let noun = c.role.noun();
+        if let Some(wrong) = c.misnamed_resources {
+            let message = if wrong == "resources" {
+                format!(
+                    "`resources` is not a field of a tekton.dev/v1 {noun}: it is dropped and no requests or limits apply; rename it to `computeResources`"
+                )
+            } else {
+                format!(
+                    "`computeResources` is not a field of a tekton.dev/v1beta1 {noun}: it is dropped; name it `resources` or move the object to tekton.dev/v1"
+                )
+            };
+            out.push(
+                RULE,
+                Level::Error,
+                Site {
+                    subject: c.describe(),
+                    path: format!("{}.{wrong}", c.path),
+                    span: None,
+                    rank,
+                },
+                message,
+            );
+        }
+        if c.v1beta1_resources {
+            out.push(
+                RULE,
+                Level::Warning,
+                Site {
+                    subject: c.describe(),
+                    path: format!("{}.resources", c.path),
+                    span: None,
+                    rank,
+                },
+                format!(
+                    "tekton.dev/v1 renames the {noun} field `resources` to `computeResources`; rename it when moving to v1 or it will be dropped"
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,626 @@
+//! Settings: what a user writes (a JSON object, the same in a Kubewarden policy's `settings`
+//! and in the CLI's config file) resolved into what the rules read.
+//!
+//! Every key is optional and falls back to the incident's working configuration. Unknown
+//! keys, wrong types, bad regular expressions, unknown rule ids, unknown buildah options and
+//! invalid capability names are all reported together, each with the path of the bad value.
+
+mod capabilities;
+mod glob;
+
+pub use capabilities::{CAPABILITIES, normalize_capability};
+pub use glob::glob_match;
+
+use crate::buildah::call::find_command;
+use crate::buildah::table::{Command, Flag, GLOBAL_FLAGS};
+use crate::rules::{Level, RULES, RuleId};
+use crate::tekton::describe;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// A required environment variable on buildah steps.
+#[derive(Debug, Clone)]
+pub struct RequiredEnv {
+    pub name: String,
+    /// The value must match this regular expression.
+    pub value_pattern: Option<Pattern>,
+    /// The value must be a path under a workspace the task declares:
+    /// `$(workspaces.<name>.path)/…`.
+    pub in_workspace: bool,
+}
+
+/// A regular expression from the settings, compiled the first time it is used.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    compiled: OnceLock<Result<regex_lite::Regex, String>>,
+}
+
+impl Pattern {
+    pub fn new(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn compiled(&self) -> &Result<regex_lite::Regex, String> {
+        self.compiled.get_or_init(|| {
+            regex_lite::Regex::new(&self.source).map_err(|e| first_line(&e.to_string()))
+        })
+    }
+
+    /// Whether `text` matches; `Err` with the reason when the expression does not compile.
+    pub fn is_match(&self, text: &str) -> Result<bool, String> {
+        match self.compiled() {
+            Ok(re) => Ok(re.is_match(text)),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.compiled().as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or(s)
+        .to_string()
+}
+
+/// Where a mandatory flag applies.
+#[derive(Debug, Clone, Copy)]
+pub enum FlagScope {
+    /// Every buildah call that opens container storage.
+    Global,
+    Command(&'static Command),
+}
+
+/// One `mandatoryFlags` entry, such as `--layers=false` for `build`.
+#[derive(Debug, Clone)]
+pub struct FlagRequirement {
+    pub scope: FlagScope,
+    pub flag: &'static Flag,
+    /// The value it must have (`false`, `oci`); `None` means it only has to be present (for a
+    /// boolean: present and true).
+    pub value: Option<String>,
+    /// As written in the settings.
+    pub spec: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResourceRequirement {
+    pub requests: Vec<String>,
+    pub limits: Vec<String>,
+}
+
+/// Level chosen for a rule in `rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelSetting {
+    Level(Level),
+    Off,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub required_env: Vec<RequiredEnv>,
+    /// Normalised names (upper case, no `CAP_` prefix).
+    pub allowed_capabilities: Vec<String>,
+    pub required_capabilities: Vec<String>,
+    pub mandatory_flags: Vec<FlagRequirement>,
+    pub compute_resources: ResourceRequirement,
+    pub buildah_images: Vec<String>,
+    levels: Vec<Option<LevelSetting>>,
+}
+
+/// Every problem found in a settings object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{n} problem{} in settings: {}",
+            if n == 1 { "" } else { "s" },
+            self.problems.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// The keys a settings object may have.
+pub const KEYS: &[&str] = &[
+    "requiredEnv",
+    "allowedCapabilities",
+    "requiredCapabilities",
+    "mandatoryFlags",
+    "computeResources",
+    "buildahImages",
+    "rules",
+];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_json(&defaults_json()).expect("the built-in defaults are valid")
+    }
+}
+
+impl Settings {
+    /// Reads and checks a settings object. `null` and `{}` give the defaults.
+    pub fn from_json(value: &Value) -> Result<Settings, SettingsError> {
+        let mut p = Problems::default();
+        let empty = Map::new();
+        let obj = match value {
+            Value::Null => &empty,
+            Value::Object(m) => m,
+            other => {
+                return Err(SettingsError {
+                    problems: vec![format!(
+                        "settings must be an object, found {}",
+                        describe(other)
+                    )],
+                });
+            }
+        };
+        for key in obj.keys() {
+            if !KEYS.contains(&key.as_str()) {
+                p.push(format!(
+                    "`{key}` is not a setting{}",
+                    suggest(key, KEYS.iter().copied())
+                ));
+            }
+        }
+        let given = |k: &str| obj.get(k).filter(|v| !v.is_null());
+        let defaults = defaults_json();
+        let pick = |k: &str| given(k).unwrap_or(&defaults[k]);
+
+        let settings = Settings {
+            required_env: required_env(pick("requiredEnv"), &mut p),
+            allowed_capabilities: capability_list(
+                pick("allowedCapabilities"),
+                "allowedCapabilities",
+                &mut p,
+            ),
+            required_capabilities: capability_list(
+                pick("requiredCapabilities"),
+                "requiredCapabilities",
+                &mut p,
+            ),
+            mandatory_flags: mandatory_flags(pick("mandatoryFlags"), &mut p),
+            compute_resources: compute_resources(pick("computeResources"), &mut p),
+            buildah_images: string_list(pick("buildahImages"), "buildahImages", &mut p),
+            levels: levels(given("rules"), &mut p),
+        };
+        if p.0.is_empty() {
+            Ok(settings)
+        } else {
+            Err(SettingsError { problems: p.0 })
+        }
+    }
+
+    /// `from_json` plus the checks that cost more (compiling every `valuePattern`). Run it
+    /// when settings are loaded; per admission request `from_json` suffices.
+    pub fn from_json_checked(value: &Value) -> Result<Settings, SettingsError> {
+        let settings = Settings::from_json(value)?;
+        let problems: Vec<String> = settings
+            .required_env
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let pattern = e.value_pattern.as_ref()?;
+                pattern.check().err().map(|err| {
+                    format!(
+                        "requiredEnv[{i}].valuePattern: `{}` is not a valid regular expression ({err})",
+                        pattern.source
+                    )
+                })
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(SettingsError { problems })
+        }
+    }
+
+    /// The level a rule's finding gets: the setting's choice, else the rule's default for
+    /// this finding. `None` when the rule is off.
+    pub fn level(&self, rule: RuleId, default: Level) -> Option<Level> {
+        match self.levels.get(rule as usize).copied().flatten() {
+            None => Some(default),
+            Some(LevelSetting::Level(l)) => Some(l),
+            Some(LevelSetting::Off) => None,
+        }
+    }
+
+    pub fn rule_enabled(&self, rule: RuleId) -> bool {
+        self.levels.get(rule as usize).copied().flatten() != Some(LevelSetting::Off)
+    }
+
+    /// Whether an image reference names a buildah image.
+    pub fn is_buildah_image(&self, image: &str) -> bool {
+        self.buildah_images.iter().any(|g| glob_match(g, image))
+    }
+}
+
+/// The defaults, as a settings object: the seed's working Task written down.
+pub fn defaults_json() -> Value {
+    serde_json::json!({
+        "requiredEnv": [
+            {"name": "BUILDAH_STORAGE_ROOT", "inWorkspace": true},
+            {"name": "TMPDIR", "inWorkspace": true},
+            {"name": "HOME", "inWorkspace": true},
+            {"name": "STORAGE_DRIVER", "valuePattern": "^vfs$"}
+        ],
+        "allowedCapabilities": ["SETFCAP"],
+        "requiredCapabilities": ["SETFCAP"],
+        "mandatoryFlags": {
+            "global": ["--storage-driver=vfs"],
+            "build": ["--format=oci", "--no-cache", "--layers=false", "--squash", "--ulimit=nofile=4096:8192"],
+            "push": ["--digestfile"]
+        },
+        "computeResources": {
+            "requests": ["memory", "cpu"],
+            "limits": ["memory", "cpu"]
+        },
+        "buildahImages": ["*buildah*"],
+        "rules": {}
+    })
+}
+
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, s: String) {
+        self.0.push(s);
+    }
+
+    fn wrong_type(&mut self, path: &str, expected: &str, found: &Value) {
+        self.push(format!(
+            "{path}: expected {expected}, found {}",
+            describe(found)
+        ));
+    }
+}
+
+fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
+    let Some(items) = value.as_array() else {
+        p.wrong_type(path, "a list of strings", value);
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(s) if !s.trim().is_empty() => out.push(s.to_string()),
+            Some(_) => p.push(format!("{path}[{i}]: must not be empty")),
+            None => p.wrong_type(&format!("{path}[{i}]"), "a string", item),
+        }
+    }
+    out
+}
+
+fn capability_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
+    let names = string_list(value, path, p);
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let norm = normalize_capability(name);
+        if norm == "ALL" || CAPABILITIES.contains(&norm.as_str()) {
+            out.push(norm);
+        } else {
+            p.push(format!(
+                "{path}[{i}]: `{name}` is not a Linux capability{}",
+                suggest(&norm, CAPABILITIES.iter().copied())
+            ));
+        }
+    }
+    out
+}
+
+fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
+    let Some(items) = value.as_array() else {
+        p.wrong_type("requiredEnv", "a list", value);
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("requiredEnv[{i}]");
+        let Some(obj) = item.as_object() else {
+            p.wrong_type(&path, "an object with `name`", item);
+            continue;
+        };
+        for key in obj.keys() {
+            if !["name", "valuePattern", "inWorkspace"].contains(&key.as_str()) {
+                p.push(format!(
+                    "{path}: `{key}` is not a field of a required variable (use `name`, `valuePattern`, `inWorkspace`)"
+                ));
+            }
+        }
+        let name = match obj.get("name") {
+            Some(Value::String(s)) if is_env_name(s) => s.clone(),
+            Some(Value::String(s)) => {
+                p.push(format!(
+                    "{path}.name: `{s}` is not an environment variable name"
+                ));
+                continue;
+            }
+            Some(other) => {
+                p.wrong_type(&format!("{path}.name"), "a string", other);
+                continue;
+            }
+            None => {
+                p.push(format!("{path}: missing `name`"));
+                continue;
+            }
+        };
+        let value_pattern = match obj.get("valuePattern") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(Pattern::new(s)),
+            Some(other) => {
+                p.wrong_type(&format!("{path}.valuePattern"), "a string", other);
+                None
+            }
+        };
+        let in_workspace = match obj.get("inWorkspace") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                p.wrong_type(&format!("{path}.inWorkspace"), "true or false", other);
+                false
+            }
+        };
+        if out.iter().any(|e: &RequiredEnv| e.name == name) {
+            p.push(format!("{path}.name: `{name}` is listed twice"));
+        }
+        out.push(RequiredEnv {
+            name,
+            value_pattern,
+            in_workspace,
+        });
+    }
+    out
+}
+
+fn is_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+fn mandatory_flags(value: &Value, p: &mut Problems) -> Vec<FlagRequirement> {
+    let Some(obj) = value.as_object() else {
+        p.wrong_type(
+            "mandatoryFlags",
+            "an object of subcommand to options",
+            value,
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, specs) in obj {
+        let path = format!("mandatoryFlags.{key}");
+        let scope = if key == "global" {
+            FlagScope::Global
+        } else {
+            match find_command(key) {
+                Some(c) => FlagScope::Command(c),
+                None => {
+                    p.push(format!(
+                        "{path}: buildah has no subcommand `{key}`{}",
+                        suggest(
+                            key,
+                            crate::buildah::table::COMMANDS
+                                .iter()
+                                .map(|c| c.name)
+                                .chain(["global"])
+                        )
+                    ));
+                    continue;
+                }
+            }
+        };
+        let Some(items) = specs.as_array() else {
+            p.wrong_type(&path, "a list of options", specs);
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            let Some(spec) = item.as_str() else {
+                p.wrong_type(&item_path, "a string such as `--layers=false`", item);
+                continue;
+            };
+            if let Some(req) = flag_requirement(spec, scope, &item_path, p) {
+                out.push(req);
+            }
+        }
+    }
+    out
+}
+
+fn flag_requirement(
+    spec: &str,
+    scope: FlagScope,
+    path: &str,
+    p: &mut Problems,
+) -> Option<FlagRequirement> {
+    let spec = spec.trim();
+    let (name, value) = match spec.find(['=', ' ']) {
+        Some(i) => (&spec[..i], Some(spec[i + 1..].trim())),
+        None => (spec, None),
+    };
+    let (command_name, flags): (&str, &[&[Flag]]) = match scope {
+        FlagScope::Global => ("buildah", &[GLOBAL_FLAGS]),
+        FlagScope::Command(c) => (c.name, &[c.flags, GLOBAL_FLAGS]),
+    };
+    let all = || flags.iter().flat_map(|f| f.iter());
+    let flag = if let Some(long) = name.strip_prefix("--") {
+        all().find(|f| f.long == long)
+    } else if let Some(short) = name.strip_prefix('-').filter(|s| s.chars().count() == 1) {
+        let c = short.chars().next()?;
+        all().find(|f| f.short == Some(c))
+    } else {
+        p.push(format!(
+            "{path}: `{spec}` is not an option; write it as `--name` or `--name=value`"
+        ));
+        return None;
+    };
+    let Some(flag) = flag else {
+        let what = if matches!(scope, FlagScope::Global) {
+            "buildah has no global option".to_string()
+        } else {
+            format!("`buildah {command_name}` has no option")
+        };
+        p.push(format!(
+            "{path}: {what} `{name}`{}",
+            suggest(name.trim_start_matches('-'), all().map(|f| f.long))
+        ));
+        return None;
+    };
+    let value = match value {
+        Some("") => {
+            p.push(format!("{path}: `{spec}` has an empty value"));
+            return None;
+        }
+        Some(v) if !flag.takes_value => match parse_bool(v) {
+            Some(b) => Some(b.to_string()),
+            None => {
+                p.push(format!(
+                    "{path}: `--{}` is a boolean; its value must be true or false, not `{v}`",
+                    flag.long
+                ));
+                return None;
+            }
+        },
+        Some(v) => Some(v.to_string()),
+        None => None,
+    };
+    Some(FlagRequirement {
+        scope,
+        flag,
+        value,
+        spec: spec.to_string(),
+    })
+}
+
+/// pflag's boolean spellings.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn compute_resources(value: &Value, p: &mut Problems) -> ResourceRequirement {
+    let Some(obj) = value.as_object() else {
+        p.wrong_type(
+            "computeResources",
+            "an object with `requests` and `limits`",
+            value,
+        );
+        return ResourceRequirement::default();
+    };
+    for key in obj.keys() {
+        if key != "requests" && key != "limits" {
+            p.push(format!(
+                "computeResources: `{key}` is not a field (use `requests` and `limits`)"
+            ));
+        }
+    }
+    let list = |k: &str, p: &mut Problems| match obj.get(k) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => string_list(v, &format!("computeResources.{k}"), p),
+    };
+    ResourceRequirement {
+        requests: list("requests", p),
+        limits: list("limits", p),
+    }
+}
+
+fn levels(value: Option<&Value>, p: &mut Problems) -> Vec<Option<LevelSetting>> {
+    let mut out = vec![None; RULES.len()];
+    let Some(value) = value else {
+        return out;
+    };
+    let Some(obj) = value.as_object() else {
+        p.wrong_type("rules", "an object of rule id to `{level: …}`", value);
+        return out;
+    };
+    for (id, conf) in obj {
+        let path = format!("rules.{id}");
+        let Some(rule) = RuleId::from_id(id).filter(|r| r.configurable()) else {
+            p.push(format!(
+                "rules: `{id}` is not a rule id{}",
+                suggest(
+                    id,
+                    RULES.iter().filter(|r| r.configurable()).map(|r| r.id())
+                )
+            ));
+            continue;
+        };
+        let Some(conf) = conf.as_object() else {
+            p.wrong_type(&path, "an object such as `{\"level\": \"warning\"}`", conf);
+            continue;
+        };
+        for key in conf.keys() {
+            if key != "level" {
+                p.push(format!("{path}: `{key}` is not a field (use `level`)"));
+            }
+        }
+        match conf.get("level") {
+            Some(Value::String(l)) => match l.as_str() {
+                "error" => out[rule as usize] = Some(LevelSetting::Level(Level::Error)),
+                "warning" => out[rule as usize] = Some(LevelSetting::Level(Level::Warning)),
+                "off" => out[rule as usize] = Some(LevelSetting::Off),
+                other => p.push(format!(
+                    "{path}.level: expected `error`, `warning` or `off`, found `{other}`"
+                )),
+            },
+            Some(other) => p.wrong_type(&format!("{path}.level"), "a string", other),
+            None => p.push(format!("{path}: missing `level`")),
+        }
+    }
+    out
+}
+
+/// ` (did you mean `x`?)` when a known name is close to `given`.
+fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let given_l = given.to_ascii_lowercase();
+    let best = known
+        .map(|k| (edit_distance(&given_l, &k.to_ascii_lowercase()), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, k)) => format!(" (did you mean `{k}`?)"),
+        None => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests;

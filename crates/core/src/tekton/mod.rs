@@ -1,0 +1,404 @@
+//! A typed, version-aware view of the Tekton objects the policy checks.
+//!
+//! The object arrives as loose JSON (an admission request, or YAML read by the CLI). This module
+//! turns it into [`TaskSpec`]s holding the containers that run (steps, sidecars, the
+//! `stepTemplate`, a StepAction's `spec`), each with the logical path it was found at. Nothing
+//! here panics or gives up on malformed input: a field of the wrong type is reported as a
+//! [`Malformed`] problem with its path, and the rest of the object is still read.
+
+mod container;
+mod merge;
+mod params;
+
+pub use container::{Container, EnvVar, ResourceNames, Role, Security};
+pub use merge::{MergedContainer, merge_step};
+pub use params::{ParamDefault, Params, TektonRef, resolve_ref};
+
+use serde_json::{Map, Value};
+
+/// The API versions whose field names differ for step resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApiVersion {
+    V1,
+    V1beta1,
+    V1alpha1,
+}
+
+impl ApiVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "tekton.dev/v1",
+            ApiVersion::V1beta1 => "tekton.dev/v1beta1",
+            ApiVersion::V1alpha1 => "tekton.dev/v1alpha1",
+        }
+    }
+}
+
+/// The Tekton kinds that carry steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Task,
+    ClusterTask,
+    TaskRun,
+    Pipeline,
+    PipelineRun,
+    StepAction,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Task => "Task",
+            Kind::ClusterTask => "ClusterTask",
+            Kind::TaskRun => "TaskRun",
+            Kind::Pipeline => "Pipeline",
+            Kind::PipelineRun => "PipelineRun",
+            Kind::StepAction => "StepAction",
+        }
+    }
+
+    fn parse(kind: &str) -> Option<Kind> {
+        Some(match kind {
+            "Task" => Kind::Task,
+            "ClusterTask" => Kind::ClusterTask,
+            "TaskRun" => Kind::TaskRun,
+            "Pipeline" => Kind::Pipeline,
+            "PipelineRun" => Kind::PipelineRun,
+            "StepAction" => Kind::StepAction,
+            _ => return None,
+        })
+    }
+}
+
+/// A field of the wrong shape, found while reading the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub path: String,
+    pub message: String,
+}
+
+/// Steps, sidecars and template of one task definition (a Task's `spec`, an embedded
+/// `taskSpec`, or a StepAction's `spec` seen as a one-step task).
+#[derive(Debug)]
+pub struct TaskSpec<'v> {
+    /// Logical path of the spec, e.g. `spec` or `spec.pipelineSpec.tasks[0].taskSpec`.
+    pub path: String,
+    pub params: Params<'v>,
+    pub workspaces: Vec<&'v str>,
+    pub step_template: Option<Container<'v>>,
+    pub steps: Vec<Container<'v>>,
+    pub sidecars: Vec<Container<'v>>,
+}
+
+/// What the policy reads from one object.
+#[derive(Debug)]
+pub struct Object<'v> {
+    pub kind: Kind,
+    pub version: ApiVersion,
+    pub name: Option<&'v str>,
+    pub specs: Vec<TaskSpec<'v>>,
+    pub malformed: Vec<Malformed>,
+}
+
+/// Why an object is not checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Not a Tekton object, or a Tekton kind without steps.
+    NotApplicable,
+    /// A Tekton kind with steps, in an API version the policy does not know.
+    UnsupportedVersion(String),
+}
+
+/// Deepest nesting of embedded pipelines (`pipelineSpec` inside a pipeline task) followed.
+const MAX_PIPELINE_NESTING: usize = 8;
+
+/// Reads an object. `Err(Malformed)` when the document itself is not a JSON object or its
+/// `apiVersion`/`kind` are not strings.
+pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed> {
+    let Some(obj) = value.as_object() else {
+        return Err(Malformed {
+            path: String::new(),
+            message: format!("expected an object, found {}", describe(value)),
+        });
+    };
+    let api_version = match obj.get("apiVersion") {
+        Some(Value::String(s)) => s.as_str(),
+        None | Some(Value::Null) => return Ok(Err(Skip::NotApplicable)),
+        Some(other) => {
+            return Err(Malformed {
+                path: "apiVersion".into(),
+                message: format!("expected a string, found {}", describe(other)),
+            });
+        }
+    };
+    let kind = match obj.get("kind") {
+        Some(Value::String(s)) => s.as_str(),
+        None | Some(Value::Null) => return Ok(Err(Skip::NotApplicable)),
+        Some(other) => {
+            return Err(Malformed {
+                path: "kind".into(),
+                message: format!("expected a string, found {}", describe(other)),
+            });
+        }
+    };
+    let Some(version) = api_version.strip_prefix("tekton.dev/") else {
+        return Ok(Err(Skip::NotApplicable));
+    };
+    let Some(kind) = Kind::parse(kind) else {
+        return Ok(Err(Skip::NotApplicable));
+    };
+    let version = match (kind, version) {
+        (_, "v1") if kind != Kind::StepAction => ApiVersion::V1,
+        (_, "v1beta1") => ApiVersion::V1beta1,
+        (Kind::StepAction, "v1alpha1") => ApiVersion::V1alpha1,
+        _ => return Ok(Err(Skip::UnsupportedVersion(api_version.to_string()))),
+    };
+    let mut reader = Reader {
+        version,
+        malformed: Vec::new(),
+        specs: Vec::new(),
+    };
+    let name = obj
+        .get("metadata")
+        .and_then(Value::as_object)
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str);
+    match reader.object_field(obj, "spec", "spec") {
+        None => {
+            let needs_spec = matches!(
+                kind,
+                Kind::Task | Kind::ClusterTask | Kind::Pipeline | Kind::StepAction
+            );
+            if needs_spec && !obj.contains_key("spec") {
+                reader.problem(
+                    "spec",
+                    format!("missing; a {} needs a `spec`", kind.as_str()),
+                );
+            }
+        }
+        Some(spec) => match kind {
+            Kind::Task | Kind::ClusterTask => reader.task_spec(spec, "spec".into()),
+            Kind::TaskRun => {
+                if let Some(ts) = reader.object_field(spec, "taskSpec", "spec.taskSpec") {
+                    reader.task_spec(ts, "spec.taskSpec".into());
+                }
+            }
+            Kind::Pipeline => reader.pipeline_spec(spec, "spec", 0),
+            Kind::PipelineRun => {
+                if let Some(ps) = reader.object_field(spec, "pipelineSpec", "spec.pipelineSpec") {
+                    reader.pipeline_spec(ps, "spec.pipelineSpec", 0);
+                }
+            }
+            Kind::StepAction => reader.step_action(spec),
+        },
+    }
+    Ok(Ok(Object {
+        kind,
+        version,
+        name,
+        specs: reader.specs,
+        malformed: reader.malformed,
+    }))
+}
+
+/// "a string", "a list", … for messages about wrong types.
+pub fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+struct Reader<'v> {
+    version: ApiVersion,
+    malformed: Vec<Malformed>,
+    specs: Vec<TaskSpec<'v>>,
+}
+
+impl<'v> Reader<'v> {
+    fn problem(&mut self, path: &str, message: String) {
+        self.malformed.push(Malformed {
+            path: path.to_string(),
+            message,
+        });
+    }
+
+    /// `obj[key]` when it is an object; `None` when absent or null; a problem otherwise.
+    fn object_field(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'v Map<String, Value>> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(other) => {
+                self.problem(
+                    path,
+                    format!("expected an object, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// `obj[key]` when it is a list; `None` when absent or null; a problem otherwise.
+    fn list_field(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'v [Value]> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(a),
+            Some(other) => {
+                self.problem(path, format!("expected a list, found {}", describe(other)));
+                None
+            }
+        }
+    }
+
+    fn pipeline_spec(&mut self, spec: &'v Map<String, Value>, path: &str, depth: usize) {
+        if depth > MAX_PIPELINE_NESTING {
+            self.problem(path, "pipelines are nested too deeply to check".into());
+            return;
+        }
+        for section in ["tasks", "finally"] {
+            let list_path = format!("{path}.{section}");
+            let Some(tasks) = self.list_field(spec, section, &list_path) else {
+                continue;
+            };
+            for (i, task) in tasks.iter().enumerate() {
+                let task_path = format!("{list_path}[{i}]");
+                let Some(task) = task.as_object() else {
+                    self.problem(
+                        &task_path,
+                        format!("expected an object, found {}", describe(task)),
+                    );
+                    continue;
+                };
+                let ts_path = format!("{task_path}.taskSpec");
+                if let Some(ts) = self.object_field(task, "taskSpec", &ts_path) {
+                    // An embedded custom task carries its own kind; only Tasks have steps.
+                    let custom = ts
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k != "Task");
+                    if !custom {
+                        self.task_spec(ts, ts_path);
+                    }
+                }
+                let ps_path = format!("{task_path}.pipelineSpec");
+                if let Some(ps) = self.object_field(task, "pipelineSpec", &ps_path) {
+                    self.pipeline_spec(ps, &ps_path, depth + 1);
+                }
+            }
+        }
+    }
+
+    fn task_spec(&mut self, spec: &'v Map<String, Value>, path: String) {
+        let params = self.params(spec, &path);
+        let workspaces = self.workspaces(spec, &path);
+        let template_path = format!("{path}.stepTemplate");
+        let step_template = self
+            .object_field(spec, "stepTemplate", &template_path)
+            .map(|t| self.container(t, Role::StepTemplate, 0, template_path));
+        let mut steps = Vec::new();
+        let mut sidecars = Vec::new();
+        for (key, role, out) in [
+            ("steps", Role::Step, &mut steps),
+            ("sidecars", Role::Sidecar, &mut sidecars),
+        ] {
+            let list_path = format!("{path}.{key}");
+            let Some(list) = self.list_field(spec, key, &list_path) else {
+                continue;
+            };
+            for (i, item) in list.iter().enumerate() {
+                let item_path = format!("{list_path}[{i}]");
+                match item.as_object() {
+                    Some(c) => out.push(self.container(c, role, i, item_path)),
+                    None => self.problem(
+                        &item_path,
+                        format!("expected an object, found {}", describe(item)),
+                    ),
+                }
+            }
+        }
+        self.specs.push(TaskSpec {
+            path,
+            params,
+            workspaces,
+            step_template,
+            steps,
+            sidecars,
+        });
+    }
+
+    fn step_action(&mut self, spec: &'v Map<String, Value>) {
+        let params = self.params(spec, "spec");
+        let step = self.container(spec, Role::StepAction, 0, "spec".into());
+        self.specs.push(TaskSpec {
+            path: "spec".into(),
+            params,
+            workspaces: Vec::new(),
+            step_template: None,
+            steps: vec![step],
+            sidecars: Vec::new(),
+        });
+    }
+
+    fn workspaces(&mut self, spec: &'v Map<String, Value>, path: &str) -> Vec<&'v str> {
+        let list_path = format!("{path}.workspaces");
+        let Some(list) = self.list_field(spec, "workspaces", &list_path) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for (i, ws) in list.iter().enumerate() {
+            match ws.get("name") {
+                Some(Value::String(n)) => names.push(n.as_str()),
+                _ => self.problem(
+                    &format!("{list_path}[{i}].name"),
+                    "expected the workspace's name as a string".into(),
+                ),
+            }
+        }
+        names
+    }
+}
+
+/// Splits a rendered logical path back into its segments: `spec.steps[0].env` becomes
+/// `["spec", "steps", 0, "env"]`.
+pub fn path_segments(path: &str) -> Vec<PathSegment<'_>> {
+    let mut out = Vec::new();
+    for piece in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, mut rest) = match piece.find('[') {
+            Some(i) => (&piece[..i], &piece[i..]),
+            None => (piece, ""),
+        };
+        if !key.is_empty() {
+            out.push(PathSegment::Key(key));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let Some(close) = stripped.find(']') else {
+                break;
+            };
+            if let Ok(i) = stripped[..close].parse() {
+                out.push(PathSegment::Index(i));
+            }
+            rest = &stripped[close + 1..];
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathSegment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
