@@ -1,0 +1,135 @@
+//! Loads `policy.wasm` the way Kubewarden's policy-evaluator does — wasmtime through the
+//! `wasmtime-provider` waPC engine, `wapc_init` on instantiation, then the `validate`,
+//! `validate_settings` and `protocol_version` calls — and gives tests a typed view of the
+//! answers.
+//!
+//! Like policy-server, every call gets a fresh instance of the pre-compiled module.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+/// The policy's answer to `validate`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Response {
+    pub accepted: bool,
+    pub message: Option<String>,
+    pub code: Option<u16>,
+    pub warnings: Option<Vec<String>>,
+}
+
+/// The policy's answer to `validate_settings`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SettingsResponse {
+    pub valid: bool,
+    pub message: Option<String>,
+}
+
+pub struct Policy {
+    pre: WasmtimeEngineProviderPre,
+}
+
+/// `policy.wasm` at the repository root, or `$POLICY_WASM`.
+pub fn default_wasm() -> PathBuf {
+    std::env::var_os("POLICY_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("policy.wasm"))
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("e2e-tests lives in the repository")
+        .to_path_buf()
+}
+
+impl Policy {
+    /// Compiles the module once, as policy-server does at boot.
+    pub fn load(path: &Path) -> Result<Policy, String> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read {}: {e} (build it with `make policy.wasm`)",
+                path.display()
+            )
+        })?;
+        Policy::from_bytes(&bytes)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Policy, String> {
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .module_bytes(bytes)
+            .build_pre()
+            .map_err(|e| format!("cannot compile the module: {e}"))?;
+        Ok(Policy { pre })
+    }
+
+    /// One waPC call on a fresh instance (`wapc_init` runs first).
+    pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+        let engine = self
+            .pre
+            .rehydrate(None)
+            .map_err(|e| format!("cannot instantiate: {e}"))?;
+        let host = wapc::WapcHost::new(Box::new(engine), None)
+            .map_err(|e| format!("cannot initialise the guest: {e}"))?;
+        host.call(operation, payload)
+            .map_err(|e| format!("{operation} failed: {e}"))
+    }
+
+    /// `validate` with a Kubernetes AdmissionRequest built around `object`.
+    pub fn validate(&self, object: &Value, settings: &Value) -> Result<Response, String> {
+        let payload = json!({
+            "request": admission_request(object, "CREATE"),
+            "settings": settings,
+        });
+        self.validate_payload(&serde_json::to_vec(&payload).expect("JSON"))
+    }
+
+    /// `validate` with a raw payload.
+    pub fn validate_payload(&self, payload: &[u8]) -> Result<Response, String> {
+        let out = self.call("validate", payload)?;
+        serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
+    }
+
+    pub fn validate_settings(&self, settings: &Value) -> Result<SettingsResponse, String> {
+        let out = self.call(
+            "validate_settings",
+            &serde_json::to_vec(settings).expect("JSON"),
+        )?;
+        serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
+    }
+
+    pub fn protocol_version(&self) -> Result<String, String> {
+        let out = self.call("protocol_version", b"")?;
+        serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
+    }
+}
+
+/// An `admission.k8s.io/v1` AdmissionRequest as the API server sends it (camelCase).
+pub fn admission_request(object: &Value, operation: &str) -> Value {
+    let api_version = object["apiVersion"].as_str().unwrap_or("");
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let kind = object["kind"].as_str().unwrap_or("");
+    let resource = format!("{}s", kind.to_ascii_lowercase());
+    json!({
+        "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+        "kind": {"group": group, "version": version, "kind": kind},
+        "resource": {"group": group, "version": version, "resource": resource},
+        "requestKind": {"group": group, "version": version, "kind": kind},
+        "requestResource": {"group": group, "version": version, "resource": resource},
+        "name": object["metadata"]["name"],
+        "namespace": object["metadata"]["namespace"].as_str().unwrap_or("default"),
+        "operation": operation,
+        "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
+        "object": object,
+        "dryRun": false,
+    })
+}
+
+/// Every document of a YAML file as JSON values.
+pub fn yaml_documents(path: &Path) -> Result<Vec<Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    tekton_buildah_core::yaml::load(&text)
+        .map(|docs| docs.into_iter().map(|d| d.value).collect())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,128 @@
+//! The Kubewarden policy: a waPC guest around `tekton-buildah-core`.
+//!
+//! This crate only adapts. It decodes the admission request, hands the object and the
+//! settings to the rules library, and turns the report into Kubewarden's response: errors
+//! reject with one message listing every problem, warnings go into the response's `warnings`.
+//! Nothing here panics on bad input: a request that cannot be read is rejected with a message
+//! saying why.
+
+use kubewarden_policy_sdk::response::ValidationResponse;
+use kubewarden_policy_sdk::settings::SettingsValidationResponse;
+use serde::Deserialize;
+use serde_json::Value;
+use tekton_buildah_core::{Checked, Report, Settings, check_object};
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use kubewarden_policy_sdk::protocol_version_guest;
+    use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn wapc_init() {
+        register_function("validate", validate);
+        register_function("validate_settings", validate_settings);
+        register_function("protocol_version", protocol_version_guest);
+    }
+
+    fn validate(payload: &[u8]) -> CallResult {
+        Ok(serde_json::to_vec(&super::validate(payload))?)
+    }
+
+    fn validate_settings(payload: &[u8]) -> CallResult {
+        Ok(serde_json::to_vec(&super::validate_settings(payload))?)
+    }
+}
+
+/// What the policy reads of the `validate` payload.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(default)]
+    settings: Value,
+    request: AdmissionRequest,
+}
+
+#[derive(Deserialize)]
+struct AdmissionRequest {
+    #[serde(default)]
+    object: Value,
+}
+
+/// Evaluates a `validate` payload: `{"request": <AdmissionRequest>, "settings": {…}}`.
+pub fn validate(payload: &[u8]) -> ValidationResponse {
+    let payload: Payload = match serde_json::from_slice(payload) {
+        Ok(p) => p,
+        Err(e) => return reject(format!("the admission request could not be read: {e}")),
+    };
+    let settings = match Settings::from_json(&payload.settings) {
+        Ok(s) => s,
+        Err(e) => return reject(e.to_string()),
+    };
+    if payload.request.object.is_null() {
+        // DELETE and CONNECT carry no object: nothing to check.
+        return accept(Vec::new());
+    }
+    response(&check_object(&payload.request.object, &settings))
+}
+
+/// Evaluates a `validate_settings` payload: the settings object itself.
+pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
+    let checked = serde_json::from_slice::<Value>(payload)
+        .map_err(|e| format!("settings are not valid JSON: {e}"))
+        .and_then(|v| Settings::from_json_checked(&v).map_err(|e| e.to_string()));
+    match checked {
+        Ok(_) => SettingsValidationResponse {
+            valid: true,
+            message: None,
+        },
+        Err(message) => SettingsValidationResponse {
+            valid: false,
+            message: Some(message),
+        },
+    }
+}
+
+/// The only place where the rules' report becomes Kubewarden's response.
+fn response(report: &Report) -> ValidationResponse {
+    let mut warnings: Vec<String> = report.warnings().map(ToString::to_string).collect();
+    if let Checked::UnsupportedVersion(version) = &report.checked {
+        warnings.push(format!(
+            "not checked: {version} is not supported by tekton-buildah-policy (it checks tekton.dev/v1 and v1beta1)"
+        ));
+    }
+    match report.rejection_message() {
+        Some(message) => ValidationResponse {
+            accepted: false,
+            message: Some(message),
+            code: None,
+            mutated_object: None,
+            audit_annotations: None,
+            warnings: (!warnings.is_empty()).then_some(warnings),
+        },
+        None => accept(warnings),
+    }
+}
+
+fn accept(warnings: Vec<String>) -> ValidationResponse {
+    ValidationResponse {
+        accepted: true,
+        message: None,
+        code: None,
+        mutated_object: None,
+        audit_annotations: None,
+        warnings: (!warnings.is_empty()).then_some(warnings),
+    }
+}
+
+fn reject(message: String) -> ValidationResponse {
+    ValidationResponse {
+        accepted: false,
+        message: Some(message),
+        code: None,
+        mutated_object: None,
+        audit_annotations: None,
+        warnings: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
