@@ -97,7 +97,7 @@ impl FieldBuilder {
                 self.split(&item.text, true, item.conditional);
                 continue;
             }
-            let whole = !self.started && self.cur.is_empty();
+            let whole = self.cur.is_empty() && self.pieces == 0;
             self.join(item);
             if whole {
                 self.adopted = Some(item.loc);

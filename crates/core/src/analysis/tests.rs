@@ -1,1 +1,350 @@
+//! Table tests: which buildah calls a step makes, and where the analysis has to give up.
 
+use super::*;
+use crate::tekton::{merge_step, read_object};
+use serde_json::{Value, json};
+
+fn analyze_step(step: Value, params: Value) -> Analysis {
+    let task = json!({
+        "apiVersion": "tekton.dev/v1",
+        "kind": "Task",
+        "metadata": {"name": "t"},
+        "spec": {"params": params, "steps": [step]},
+    });
+    let obj = read_object(&task).unwrap().unwrap();
+    let spec = &obj.specs[0];
+    let merged = merge_step(&spec.steps[0], None);
+    analyze(&merged, &spec.params)
+}
+
+fn script(s: &str) -> Analysis {
+    analyze_step(json!({"name": "s", "image": "img", "script": s}), json!([]))
+}
+
+/// `subcommand@line` for each invocation (`?` when the subcommand is not known), at the line
+/// findings would point to.
+fn calls(a: &Analysis, src: &str) -> Vec<String> {
+    a.invocations
+        .iter()
+        .map(|i| {
+            let name = i.call.command_name().unwrap_or("?");
+            let loc = i.report_loc();
+            let line = if loc.source == Source::Script {
+                line_of(src, loc.span.start)
+            } else {
+                0
+            };
+            format!("{name}@{line}")
+        })
+        .collect()
+}
+
+fn found(s: &str) -> Vec<String> {
+    calls(&script(s), s)
+}
+
+/// The `--long` options of the first invocation, as `name=value` (`name` for bare booleans).
+fn options(a: &Analysis) -> Vec<String> {
+    let inv = &a.invocations[0];
+    inv.call
+        .options
+        .iter()
+        .map(|o| match &o.value {
+            Some(v) => format!("{}={}", o.long, v.text),
+            None => o.long.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn finds_buildah_through_wrappers_and_control_structures() {
+    let cases: &[(&str, &[&str])] = &[
+        ("buildah bud .", &["build@1"]),
+        ("/usr/bin/buildah push img", &["push@1"]),
+        ("exec buildah push img", &["push@1"]),
+        ("exec -a name buildah push img", &["push@1"]),
+        ("time buildah push img", &["push@1"]),
+        ("time -p buildah push img", &["push@1"]),
+        ("sudo -E buildah push img", &["push@1"]),
+        ("sudo -u root -E buildah push img", &["push@1"]),
+        ("env STORAGE_DRIVER=vfs buildah push img", &["push@1"]),
+        ("env -i -u X A=b buildah push img", &["push@1"]),
+        ("nice -n 10 buildah push img", &["push@1"]),
+        ("nohup buildah push img &", &["push@1"]),
+        ("timeout 10m buildah push img", &["push@1"]),
+        ("command buildah push img", &["push@1"]),
+        ("stdbuf -oL buildah push img", &["push@1"]),
+        (
+            "unshare -Uf --keep-caps -r --map-users 1,1,65536 --mount -- buildah build .",
+            &["build@1"],
+        ),
+        ("buildah unshare buildah push img", &["push@1"]),
+        ("buildah unshare -m a:b -- buildah push img", &["push@1"]),
+        ("if buildah push img; then :; fi", &["push@1"]),
+        (
+            "if true\nthen\n  buildah push a\nelse\n  buildah push b\nfi",
+            &["push@3", "push@5"],
+        ),
+        ("while ! buildah push img; do sleep 1; done", &["push@1"]),
+        (
+            "for i in 1 2; do buildah push img && break; done",
+            &["push@1"],
+        ),
+        ("until buildah push img; do :; done", &["push@1"]),
+        ("false || buildah push img", &["push@1"]),
+        ("echo x | buildah push img", &["push@1"]),
+        ("( buildah push img )", &["push@1"]),
+        ("{ buildah push img; }", &["push@1"]),
+        (
+            "case \"$x\" in\n  a|b) buildah push img ;;\n  *) buildah push other ;;\nesac",
+            &["push@2", "push@3"],
+        ),
+        ("X=$(buildah from img)", &["from@1"]),
+        ("echo \"id: $(buildah images -q)\"", &["images@1"]),
+        ("X=`buildah info`", &["info@1"]),
+        ("[[ -n $(buildah images -q) ]] && echo yes", &["images@1"]),
+        ("diff <(buildah images) expected", &["images@1"]),
+        ("export CTR=$(buildah from img)", &["from@1"]),
+        ("local x=$(buildah mount ctr)", &["mount@1"]),
+        ("sh -c 'buildah push img'", &["push@1"]),
+        ("bash -ec \"buildah push img\"", &["push@1"]),
+        ("cmd='buildah push img'\nsh -c \"$cmd\"", &["push@2"]),
+        ("bash <<'EOF'\nbuildah push img\nEOF", &["push@2"]),
+        ("buildah \\\n  --root /r \\\n  push img", &["push@1"]),
+        ("set -e; buildah push img; echo done", &["push@1"]),
+        (
+            "retry() { for i in 1 2 3; do \"$@\" && return 0; done; }\nretry buildah push img",
+            &["push@2"],
+        ),
+        (
+            "_buildah() { buildah --storage-driver=vfs \"$@\"; }\n_buildah bud .\n_buildah push img",
+            &["build@2", "push@3"],
+        ),
+        ("CMD=(buildah push img)\n\"${CMD[@]}\"", &["push@1"]),
+        ("B=buildah\n$B push img", &["push@2"]),
+        ("eval 'buildah push img'", &["push@1"]),
+    ];
+    for (src, want) in cases {
+        assert_eq!(found(src), *want, "script: {src:?}");
+    }
+}
+
+#[test]
+fn text_that_merely_mentions_buildah_is_not_a_call() {
+    let cases = [
+        "# buildah push img",
+        "echo \"buildah push img\"",
+        "echo buildah push img",
+        "echo 'Run buildah build'",
+        "cat <<EOF\nbuildah push img\nEOF",
+        "cat <<'EOF' > Containerfile\nFROM x\nRUN buildah push img\nEOF",
+        "cat <<-EOF\n\tbuildah push img\n\tEOF",
+        "printf '%s\\n' buildah",
+        "BUILDAH_FORMAT=oci",
+        "command -v buildah",
+        "which buildah || exit 1",
+        "type buildah",
+        "echo $(params.buildah-image)",
+        "x=\"buildah push img\"",
+        "label_pairs+=(\"io.buildah.version=1\")",
+        "cosign initialize --root \"${TUF_URL}/root.json\"",
+        "skopeo inspect --format '{{index .Labels \"io.buildah.version\"}}' docker://x",
+        "f() { echo buildah; }\nf",
+    ];
+    for src in cases {
+        assert_eq!(found(src), Vec::<String>::new(), "script: {src:?}");
+    }
+}
+
+#[test]
+fn unreadable_commands_are_reported() {
+    let cases = [
+        ("$cmd push img", "the command name comes from `$cmd`"),
+        ("eval \"$BUILD\"", "the command name comes from `$BUILD`"),
+        (
+            "printf '%s' \"Zm9v\" | base64 -d | bash",
+            "runs a script read from a pipe",
+        ),
+        (
+            "/scripts/build.sh --tls-verify=false",
+            "runs `/scripts/build.sh`",
+        ),
+        (
+            "bash /scripts/build.sh",
+            "runs the script `/scripts/build.sh`",
+        ),
+        ("source ./env.sh", "reads commands from `./env.sh`"),
+        (
+            "sh -c \"$(params.CMD)\"",
+            "the command name comes from `$(params.CMD)`",
+        ),
+        ("bash < build.sh", "runs the script `build.sh`"),
+        (
+            "echo 'unterminated",
+            "the script does not parse (unterminated single quote at line 1)",
+        ),
+        (
+            "if true; then buildah push img",
+            "the script does not parse (missing `fi` at line 1)",
+        ),
+    ];
+    for (src, want) in cases {
+        let a = script(src);
+        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains(want)),
+            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
+        );
+    }
+}
+
+#[test]
+fn non_shell_scripts_are_not_parsed_as_shell() {
+    let a =
+        script("#!/usr/bin/env python3\nimport subprocess\nsubprocess.run(['buildah', 'push'])\n");
+    assert!(a.invocations.is_empty());
+    assert_eq!(a.unanalyzable.len(), 1);
+    assert!(a.unanalyzable[0].reason.contains("`python3`"));
+    for shebang in [
+        "#!/bin/bash -e",
+        "#!/usr/bin/env bash",
+        "#!/bin/sh",
+        "#!/usr/bin/env -S bash -eu",
+    ] {
+        let src = format!("{shebang}\nbuildah push img\n");
+        assert_eq!(found(&src), ["push@2"], "{shebang}");
+    }
+}
+
+#[test]
+fn exec_form_keeps_list_boundaries() {
+    let a = analyze_step(
+        json!({
+            "name": "s", "image": "img",
+            "command": ["buildah", "--storage-driver=$(params.DRIVER)", "bud"],
+            "args": ["--format", "$(params.FORMAT)", "-t", "my image", "."],
+        }),
+        json!([{"name": "DRIVER", "default": "vfs"}, {"name": "FORMAT", "default": "oci"}]),
+    );
+    assert_eq!(calls(&a, ""), ["build@0"]);
+    assert_eq!(
+        options(&a),
+        ["storage-driver=vfs", "format=oci", "tag=my image"]
+    );
+    assert_eq!(a.invocations[0].loc.source, Source::Command(0));
+}
+
+#[test]
+fn exec_form_shell_strings_are_parsed_again() {
+    let a = analyze_step(
+        json!({"name": "s", "image": "img", "command": ["/bin/bash"], "args": ["-c", "set -e\nbuildah push img"]}),
+        json!([]),
+    );
+    assert_eq!(a.invocations.len(), 1);
+    // The call is placed exactly inside the `args[1]` string.
+    assert_eq!(a.invocations[0].loc.source, Source::Args(1));
+    assert_eq!(a.invocations[0].loc.span, Span::new(7, 14));
+}
+
+#[test]
+fn exec_form_array_params_expand_to_several_arguments() {
+    let a = analyze_step(
+        json!({"name": "s", "image": "img", "command": ["buildah", "bud"], "args": ["$(params.EXTRA[*])", "."]}),
+        json!([{"name": "EXTRA", "type": "array", "default": ["--squash", "--layers=false"]}]),
+    );
+    assert_eq!(options(&a), ["squash", "layers=false"]);
+}
+
+#[test]
+fn kubernetes_env_references_resolve_in_exec_form() {
+    let a = analyze_step(
+        json!({
+            "name": "s", "image": "img",
+            "env": [{"name": "BUILDAH_STORAGE_ROOT", "value": "$(workspaces.w.path)/s"}],
+            "command": ["buildah", "--root", "$(BUILDAH_STORAGE_ROOT)", "images"],
+        }),
+        json!([]),
+    );
+    assert_eq!(options(&a), ["root=$(workspaces.w.path)/s"]);
+}
+
+#[test]
+fn values_follow_variables_params_and_env() {
+    let a = analyze_step(
+        json!({
+            "name": "s", "image": "img",
+            "env": [{"name": "FMT", "value": "$(params.FORMAT)"}],
+            "script": "ARGS=(--layers=false --squash)\nbuildah bud --format=\"${FMT}\" \"${ARGS[@]}\" $(params.EXTRA) .",
+        }),
+        json!([{"name": "FORMAT", "default": "oci"}, {"name": "EXTRA", "default": "--no-cache --ulimit nofile=4096:8192"}]),
+    );
+    assert_eq!(
+        options(&a),
+        [
+            "format=oci",
+            "layers=false",
+            "squash",
+            "no-cache",
+            "ulimit=nofile=4096:8192"
+        ]
+    );
+}
+
+#[test]
+fn conditional_additions_are_marked() {
+    let src = "ARGS=(--format=oci)\nif [ \"$SQUASH\" = true ]; then\n  ARGS+=(--squash)\nfi\nbuildah bud \"${ARGS[@]}\" .";
+    let a = script(src);
+    let inv = &a.invocations[0];
+    let squash = inv.call.uses("squash").next().unwrap();
+    assert!(inv.argv[squash.at].conditional);
+    let format = inv.call.uses("format").next().unwrap();
+    assert!(!inv.argv[format.at].conditional);
+}
+
+#[test]
+fn unknown_values_stay_symbolic() {
+    let a = script("buildah --root \"$BUILDAH_STORAGE_ROOT\" bud --format \"$FMT\" $EXTRA .");
+    let inv = &a.invocations[0];
+    let root = inv.call.uses("root").next().unwrap().value.clone().unwrap();
+    assert_eq!(root.text, "$BUILDAH_STORAGE_ROOT");
+    assert!(!root.exact);
+    // `$EXTRA` unquoted may hold any options: it is opaque.
+    assert_eq!(inv.call.opaque.len(), 1);
+    assert_eq!(inv.argv[inv.call.opaque[0]].text, "$EXTRA");
+}
+
+#[test]
+fn printf_q_command_strings_are_followed() {
+    let src = "cmd=(buildah build --squash -t img .)\ncommand=\"$(printf '%q ' \"${cmd[@]}\")\"\nunshare -Uf -- sh -c \"$command\"";
+    let a = script(src);
+    assert_eq!(calls(&a, src).len(), 1);
+    assert_eq!(options(&a), ["squash", "tag=img"]);
+}
+
+#[test]
+fn function_calls_report_at_the_call_site() {
+    let src = "_buildah() {\n  buildah --root \"$R\" \"$@\"\n}\n_buildah push img";
+    let a = script(src);
+    let inv = &a.invocations[0];
+    assert_eq!(inv.via.as_ref().map(|(f, _)| f.as_str()), Some("_buildah"));
+    assert_eq!(line_of(src, inv.report_loc().span.start), 4);
+    assert_eq!(line_of(src, inv.loc.span.start), 2);
+}
+
+#[test]
+fn uncalled_functions_are_still_read() {
+    let a = script("cleanup() { buildah rmi --all; }\necho done");
+    assert_eq!(calls(&a, ""), ["rmi@0"].map(|s| s.replace("@0", "@1")));
+}
+
+#[test]
+fn recursion_and_huge_scripts_stay_bounded() {
+    let a = script("f() { f; buildah push img; }\nf");
+    assert_eq!(a.invocations.len(), 1);
+    let big = "buildah push img\n".repeat(20_000);
+    let a = script(&big);
+    assert_eq!(a.invocations.len(), 20_000);
+    let nested = format!("{}buildah push img{}", "$(".repeat(500), ")".repeat(500));
+    let a = script(&nested);
+    assert!(a.unanalyzable.iter().any(|u| u.reason.contains("nesting")));
+}

@@ -307,3 +307,137 @@ fn sub_field(f: &Field, value: &str) -> Field {
         loc: f.loc,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Loc, Source};
+    use crate::shell::Span;
+
+    fn argv(line: &str) -> Vec<Field> {
+        let loc = Loc {
+            source: Source::Script,
+            span: Span::default(),
+        };
+        line.split_whitespace()
+            .map(|w| Field::literal(w, loc))
+            .collect()
+    }
+
+    /// `command | opt=value opt … | positionals`.
+    fn read(line: &str) -> String {
+        let a = argv(line);
+        let c = parse_call(&a);
+        let name = match (&c.kind, c.command) {
+            (CallKind::Command, Some(cmd)) => cmd.name.to_string(),
+            (CallKind::NoCommand, _) => "-".to_string(),
+            (CallKind::UnknownCommand { at }, _) => format!("unknown:{}", a[*at].text),
+            (CallKind::Undetermined { at }, _) => format!("undetermined:{}", a[*at].text),
+            (CallKind::Wrapper { command_at }, _) => format!("wrapper:{}", a[*command_at].text),
+            (CallKind::Command, None) => "?".to_string(),
+        };
+        let opts: Vec<String> = c
+            .options
+            .iter()
+            .map(|o| {
+                let g = if o.before_command { "^" } else { "" };
+                match &o.value {
+                    Some(v) => format!("{g}{}={}", o.long, v.text),
+                    None => format!("{g}{}", o.long),
+                }
+            })
+            .collect();
+        let pos: Vec<&str> = c.positionals.iter().map(|&i| a[i].text.as_str()).collect();
+        format!("{name} | {} | {}", opts.join(" "), pos.join(" "))
+    }
+
+    #[test]
+    fn reads_command_lines_like_buildah() {
+        let cases = [
+            // The seed's build: global options before the subcommand, values with and
+            // without `=`, short options.
+            (
+                "--root /r --storage-driver=vfs bud --format oci --layers=false --squash --ulimit nofile=4096:8192 -f Dockerfile -t img .",
+                "build | ^root=/r ^storage-driver=vfs format=oci layers=false squash ulimit=nofile=4096:8192 file=Dockerfile tag=img | .",
+            ),
+            ("build-using-dockerfile .", "build |  | ."),
+            (
+                "bud --squash=true --layers=false .",
+                "build | squash=true layers=false | .",
+            ),
+            // Global options are persistent: accepted after the subcommand too.
+            ("images --root /r -q", "images | root=/r quiet | "),
+            // A non-global value option before the subcommand is read by the subcommand.
+            ("--format json images", "images | ^format=json | "),
+            // `push` stops reading options at its first argument (buildah then fails).
+            (
+                "push --digestfile /d img docker://x",
+                "push | digestfile=/d | img docker://x",
+            ),
+            ("push img --digestfile /d", "push |  | img --digestfile /d"),
+            // `tag` is interspersed: options after arguments count.
+            ("tag a b --help", "tag | help | a b"),
+            (
+                "manifest push --all list docker://x",
+                "manifest push | all | list docker://x",
+            ),
+            (
+                "manifest create --amend list",
+                "manifest create | amend | list",
+            ),
+            // Short options cluster; a value-taking one takes the rest or the next word.
+            (
+                "bud -qf Containerfile .",
+                "build | quiet file=Containerfile | .",
+            ),
+            ("bud -fContainerfile .", "build | file=Containerfile | ."),
+            (
+                "--log-level debug push img",
+                "push | ^log-level=debug | img",
+            ),
+            // `--` ends options.
+            ("bud -- --squash", "build |  | --squash"),
+            ("-- bud", "- |  | bud"),
+            // Like cobra, an option unknown to the globals eats the next word when looking for
+            // the subcommand: `buildah --squash bud` fails in buildah too.
+            ("--squash bud .", "unknown:. | ^squash | bud"),
+            ("--version", "- | version | "),
+            (
+                "unshare -m a:b buildah push img",
+                "wrapper:buildah | mount=a:b | buildah push img",
+            ),
+            ("run ctr -- ls -la", "run |  | ctr -- ls -la"),
+        ];
+        for (line, want) in cases {
+            assert_eq!(read(line), want, "buildah {line}");
+        }
+    }
+
+    #[test]
+    fn unknown_subcommands_and_runtime_words() {
+        let mut a = argv("x push img");
+        a[0].text = "$SUB".into();
+        a[0].exact = false;
+        assert_eq!(parse_call(&a).kind, CallKind::Undetermined { at: 0 });
+        assert_eq!(read("bild ."), "unknown:bild |  | .");
+        let mut a = argv("bud $EXTRA .");
+        a[1].exact = false;
+        a[1].multi = true;
+        let c = parse_call(&a);
+        assert_eq!(c.opaque, [1]);
+        assert_eq!(c.positionals, [2]);
+    }
+
+    #[test]
+    fn storage_is_known_per_command() {
+        for (line, storage) in [
+            ("push img", true),
+            ("info", true),
+            ("version", false),
+            ("login -u a registry", false),
+            ("manifest push l d", true),
+        ] {
+            assert_eq!(parse_call(&argv(line)).touches_storage(), storage, "{line}");
+        }
+    }
+}

@@ -156,8 +156,19 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads and checks a settings object. `null` and `{}` give the defaults.
+    /// Reads and checks a settings object. `null` and `{}` give the defaults. Regular
+    /// expressions are compiled only when first used (see [`Settings::from_json_checked`]).
     pub fn from_json(value: &Value) -> Result<Settings, SettingsError> {
+        Settings::parse(value, false)
+    }
+
+    /// `from_json` plus the checks that cost more (compiling every `valuePattern`). Run it
+    /// when settings are loaded; per admission request `from_json` suffices.
+    pub fn from_json_checked(value: &Value) -> Result<Settings, SettingsError> {
+        Settings::parse(value, true)
+    }
+
+    fn parse(value: &Value, compile_patterns: bool) -> Result<Settings, SettingsError> {
         let mut p = Problems::default();
         let empty = Map::new();
         let obj = match value {
@@ -201,6 +212,18 @@ impl Settings {
             buildah_images: string_list(pick("buildahImages"), "buildahImages", &mut p),
             levels: levels(given("rules"), &mut p),
         };
+        if compile_patterns {
+            for (i, e) in settings.required_env.iter().enumerate() {
+                if let Some(pattern) = &e.value_pattern
+                    && let Err(err) = pattern.check()
+                {
+                    p.push(format!(
+                        "requiredEnv[{i}].valuePattern: `{}` is not a valid regular expression ({err})",
+                        pattern.source
+                    ));
+                }
+            }
+        }
         if p.0.is_empty() {
             Ok(settings)
         } else {
@@ -208,29 +231,15 @@ impl Settings {
         }
     }
 
-    /// `from_json` plus the checks that cost more (compiling every `valuePattern`). Run it
-    /// when settings are loaded; per admission request `from_json` suffices.
-    pub fn from_json_checked(value: &Value) -> Result<Settings, SettingsError> {
-        let settings = Settings::from_json(value)?;
-        let problems: Vec<String> = settings
-            .required_env
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let pattern = e.value_pattern.as_ref()?;
-                pattern.check().err().map(|err| {
-                    format!(
-                        "requiredEnv[{i}].valuePattern: `{}` is not a valid regular expression ({err})",
-                        pattern.source
-                    )
-                })
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok(settings)
-        } else {
-            Err(SettingsError { problems })
+    /// The defaults with every other rule turned off: one rule in isolation, for tests.
+    pub fn for_rule(rule: RuleId) -> Settings {
+        let mut s = Settings::default();
+        for r in RULES {
+            if *r != rule && r.configurable() {
+                s.levels[*r as usize] = Some(LevelSetting::Off);
+            }
         }
+        s
     }
 
     /// The level a rule's finding gets: the setting's choice, else the rule's default for
@@ -483,7 +492,7 @@ fn flag_requirement(
         };
         p.push(format!(
             "{path}: {what} `{name}`{}",
-            suggest(name.trim_start_matches('-'), all().map(|f| f.long))
+            suggest_flag(name, all())
         ));
         return None;
     };
@@ -592,6 +601,11 @@ fn levels(value: Option<&Value>, p: &mut Problems) -> Vec<Option<LevelSetting>> 
         }
     }
     out
+}
+
+fn suggest_flag<'a>(written: &str, flags: impl Iterator<Item = &'a Flag>) -> String {
+    let names: Vec<String> = flags.map(|f| format!("--{}", f.long)).collect();
+    suggest(written, names.iter().map(String::as_str))
 }
 
 /// ` (did you mean `x`?)` when a known name is close to `given`.

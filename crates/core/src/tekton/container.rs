@@ -79,6 +79,7 @@ impl Container<'_> {
     pub fn describe(&self) -> String {
         match (self.role, self.name) {
             (Role::StepTemplate, _) => format!("stepTemplate ({})", self.path),
+            (Role::StepAction, _) => format!("StepAction ({})", self.path),
             (role, Some(name)) if !name.is_empty() => {
                 format!("{} \"{}\" ({})", role.noun(), name, self.path)
             }
