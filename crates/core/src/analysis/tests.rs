@@ -348,3 +348,44 @@ fn recursion_and_huge_scripts_stay_bounded() {
     let a = script(&nested);
     assert!(a.unanalyzable.iter().any(|u| u.reason.contains("nesting")));
 }
+
+#[test]
+fn command_strings_set_on_different_paths_are_all_followed() {
+    // Konflux's buildah tasks: the command line as a printf-quoted string, prefixed in
+    // hermetic mode, run through `unshare … -- sh -c "$command"`.
+    let src = r#"BUILDAH_ARGS=()
+if [ "${SQUASH}" == "true" ]; then
+  BUILDAH_ARGS+=("--squash")
+fi
+UNSHARE_ARGS=()
+buildah_cmd_array=(
+    buildah build
+    "${VOLUME_MOUNTS[@]}"
+    "${BUILDAH_ARGS[@]}"
+    --tls-verify="$TLSVERIFY" --no-cache
+    --ulimit nofile=4096:4096
+    -f "$dockerfile_copy" -t "$IMAGE" .
+)
+buildah_cmd=$(printf "%q " "${buildah_cmd_array[@]}")
+if [ "${HERMETIC}" == "true" ]; then
+  command="ip link set lo up && $buildah_cmd"
+else
+  command="$buildah_cmd"
+fi
+unshare -Uf "${UNSHARE_ARGS[@]}" "${EXTRA[@]}" --keep-caps -r --mount -- sh -c "$command"
+"#;
+    let a = script(src);
+    assert!(a.unanalyzable.is_empty(), "{:?}", a.unanalyzable);
+    assert_eq!(a.invocations.len(), 2, "one per path");
+    for inv in &a.invocations {
+        assert_eq!(inv.call.command_name(), Some("build"));
+        let squash = inv.call.uses("squash").next().expect("--squash is seen");
+        assert!(
+            inv.argv[squash.at].conditional,
+            "--squash stays conditional through the string"
+        );
+        assert!(inv.call.uses("no-cache").next().is_some());
+        // `${VOLUME_MOUNTS[@]}` is unknown and stays opaque.
+        assert_eq!(inv.call.opaque.len(), 1);
+    }
+}

@@ -25,8 +25,14 @@ pub(super) const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh",
 #[derive(Debug, Clone)]
 pub(super) enum Var {
     Known(Vec<Field>),
+    /// Set differently on different paths (`if …; then c=a; else c=b; fi`): one of these
+    /// scalar values. Followed where a whole command string comes from it (`sh -c "$c"`).
+    Choice(Vec<Field>),
     Unknown,
 }
+
+/// Most alternatives a variable keeps before it is taken as unknown.
+const MAX_CHOICES: usize = 4;
 
 /// Where a parsed text sits in the container: exactly at `base`, or (text built at run time)
 /// somewhere in `whole`.
@@ -128,6 +134,8 @@ pub(super) struct Walker<'a, 'v> {
     in_conditional_call: bool,
     work: u32,
     reparse_depth: u32,
+    /// Words that were conditional before `printf %q` turned them into a command string.
+    conditional_words: Vec<String>,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -150,6 +158,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             in_conditional_call: false,
             work: 0,
             reparse_depth: 0,
+            conditional_words: Vec::new(),
         }
     }
 
@@ -357,7 +366,7 @@ impl<'a, 'v> Walker<'a, 'v> {
     fn assign(&mut self, a: &Assign, value: Var, conditional: bool) {
         let is_array = matches!(a.value, AssignValue::Array(_));
         let new = match (self.vars.get(&a.name), value) {
-            (_, Var::Unknown) => Var::Unknown,
+            (_, Var::Unknown | Var::Choice(_)) => Var::Unknown,
             // `arr[i]=x`: one element changes; keep the rest unknown rather than guess.
             (_, Var::Known(_)) if a.indexed => Var::Unknown,
             (Some(Var::Known(old)), Var::Known(new)) if a.append => {
@@ -379,16 +388,29 @@ impl<'a, 'v> Walker<'a, 'v> {
                     }
                 }
             }
-            (Some(Var::Unknown), Var::Known(_)) if a.append => Var::Unknown,
+            (Some(Var::Unknown | Var::Choice(_)), Var::Known(_)) if a.append => Var::Unknown,
             (Some(Var::Known(old)), Var::Known(new)) if conditional => {
-                // Either the old or the new value: only keep it when they agree.
+                // Either the old or the new value: keep both when they are single values.
                 if old.iter().map(|f| &f.text).eq(new.iter().map(|f| &f.text)) {
                     Var::Known(new)
+                } else if !is_array && old.len() == 1 && new.len() == 1 {
+                    Var::Choice(vec![old[0].clone(), new[0].clone()])
                 } else {
                     Var::Unknown
                 }
             }
-            (Some(Var::Unknown), Var::Known(_)) if conditional => Var::Unknown,
+            (Some(Var::Choice(old)), Var::Known(new)) if conditional && new.len() == 1 => {
+                let mut all = old.clone();
+                if !all.iter().any(|f| f.text == new[0].text) {
+                    all.push(new[0].clone());
+                }
+                if all.len() > MAX_CHOICES {
+                    Var::Unknown
+                } else {
+                    Var::Choice(all)
+                }
+            }
+            (Some(Var::Unknown | Var::Choice(_)), Var::Known(_)) if conditional => Var::Unknown,
             (_, Var::Known(new)) => Var::Known(new),
         };
         self.vars.insert(a.name.clone(), new);
@@ -589,6 +611,13 @@ impl<'a, 'v> Walker<'a, 'v> {
 
     fn buildah(&mut self, fields: &[Field], extra_args: bool, launch: Launch<'_>, ctx: Ctx<'_>) {
         let mut argv: Vec<Field> = fields[1..].to_vec();
+        if self.reparse_depth > 0 && !self.conditional_words.is_empty() {
+            for f in &mut argv {
+                if self.conditional_words.contains(&f.text) {
+                    f.conditional = true;
+                }
+            }
+        }
         if extra_args {
             argv.push(Field {
                 text: "(arguments read by xargs)".into(),
@@ -649,12 +678,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                 .get(j + 2..)
                 .map(<[Field]>::to_vec)
                 .unwrap_or_default();
-            self.reparse(
-                &cmd.text.clone(),
-                self.exact_origin(cmd),
-                Some(positional),
-                ctx,
-            );
+            for text in self.alternatives(cmd) {
+                self.reparse(&text, self.exact_origin(cmd), Some(positional.clone()), ctx);
+            }
             return;
         }
         if let Some(file) = fields.get(j) {
@@ -686,7 +712,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                     RedirKind::HereString => {
                         if let Some(f) = self.expand(&r.target, ctx).into_iter().next() {
                             let origin = self.exact_origin(&f);
-                            self.reparse(&f.text.clone(), origin, None, ctx);
+                            for text in self.alternatives(&f) {
+                                self.reparse(&text, origin, None, ctx);
+                            }
                         }
                         return;
                     }
@@ -731,7 +759,29 @@ impl<'a, 'v> Walker<'a, 'v> {
                 whole: loc.span,
             }
         };
+        if let [only] = args {
+            for text in self.alternatives(only) {
+                self.reparse(&text, origin, None, ctx);
+            }
+            return;
+        }
         self.reparse(&text, origin, None, ctx);
+    }
+
+    /// The texts a command string may have: its own, or each value of a variable set
+    /// differently on different paths (`sh -c "$command"`).
+    fn alternatives(&self, f: &Field) -> Vec<String> {
+        if !f.exact {
+            let t = f.text.as_str();
+            let name = t
+                .strip_prefix("${")
+                .and_then(|n| n.strip_suffix('}'))
+                .or_else(|| t.strip_prefix('$'));
+            if let Some(Var::Choice(values)) = name.and_then(|n| self.vars.get(n)) {
+                return values.iter().map(|v| v.text.clone()).collect();
+            }
+        }
+        vec![f.text.clone()]
     }
 
     /// Where a field's text sits, exactly when it was written literally (possibly quoted).
@@ -833,7 +883,12 @@ impl<'a, 'v> Walker<'a, 'v> {
                     b.literal(span.text(ctx.src));
                 }
                 Part::Double(inner) => {
-                    b.quoted_empty();
+                    // `"$@"` and `"${a[@]}"` of an empty list make no argument at all.
+                    let list_only = matches!(inner.as_slice(), [Part::Param(p)]
+                        if p.name == ParamName::At || p.index == Some(ParamIndex::All));
+                    if !list_only {
+                        b.quoted_empty();
+                    }
                     self.expand_parts(inner, ctx, true, b);
                 }
                 Part::Param(p) => self.expand_param(p, ctx, quoted, b),
@@ -966,15 +1021,23 @@ impl<'a, 'v> Walker<'a, 'v> {
             }
             if let Some((format, args)) = fields.split_first()
                 && matches!(format.text.as_str(), "%q " | "%q" | " %q")
-                && args.iter().all(|f| !f.multi)
             {
+                // Unknown parts stay as written, so that reading the string back gives the
+                // same unknown arguments. Options added only on some paths lose that mark in
+                // the string: remember them, to mark them again when the string is read.
                 let quoted: Vec<String> = args
                     .iter()
                     .map(|f| {
+                        if f.conditional && f.exact {
+                            self.conditional_words.push(f.text.clone());
+                        }
                         if f.exact {
                             shell_quote(&f.text)
-                        } else {
+                        } else if f.multi {
                             f.text.clone()
+                        } else {
+                            // One unknown argument: keep it one argument when read back.
+                            format!("\"{}\"", f.text.replace('\\', "\\\\").replace('"', "\\\""))
                         }
                     })
                     .collect();
@@ -1039,6 +1102,12 @@ fn skip_options(fields: &[Field], mut i: usize, with_value: &[&str]) -> usize {
         let t = f.text.as_str();
         if t == "--" {
             return i + 1;
+        }
+        if f.multi
+            && let Some(end) = fields[i..].iter().position(|f| f.text == "--" && f.exact)
+        {
+            // Unknown options (`"${UNSHARE_ARGS[@]}"`) before an explicit `--`.
+            return i + end + 1;
         }
         if !t.starts_with('-') || t.len() < 2 {
             return i;

@@ -1,0 +1,155 @@
+//! The real-world corpus (`e2e-tests/corpus/`: 112 public Tekton files from 29 repositories,
+//! sources and licenses in its `SOURCES.md`, copied byte for byte) through policy.wasm,
+//! compared with the reviewed snapshot `tests/corpus.snap`.
+//!
+//! Every document of every file gets an answer; the one file that is not valid YAML gives a
+//! parse error with its line. `BLESS=1 cargo test -p e2e-tests --test corpus` rewrites the
+//! snapshot: review the diff before committing it.
+
+use e2e_tests::{Policy, default_wasm, repo_root};
+use serde_json::json;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use tekton_buildah_core::rules::RULES;
+
+fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for repo in std::fs::read_dir(dir).unwrap() {
+        let repo = repo.unwrap().path();
+        if !repo.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&repo).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Splits "N problems: [a] x; [b] y" into its findings.
+fn split_findings(message: &str) -> Vec<String> {
+    let body = message.split_once(": ").map_or(message, |(_, b)| b);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for piece in body.split("; ") {
+        let starts_finding = RULES
+            .iter()
+            .any(|r| piece.starts_with(&format!("[{}] ", r.id())));
+        if starts_finding && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push_str("; ");
+        }
+        current.push_str(piece);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn render(policy: &Policy, dir: &Path) -> String {
+    let mut out = String::new();
+    for file in corpus_files(dir) {
+        let name = file.strip_prefix(dir).unwrap().display().to_string();
+        writeln!(out, "== {name}").unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let docs = match tekton_buildah_core::yaml::load(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                writeln!(out, "not YAML: {e}").unwrap();
+                continue;
+            }
+        };
+        for doc in docs {
+            let v = &doc.value;
+            let r = policy
+                .validate(v, &json!({}))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let id = format!(
+                "{}/{}",
+                v["kind"].as_str().unwrap_or("?"),
+                v["metadata"]["name"].as_str().unwrap_or("?")
+            );
+            let verdict = if r.accepted { "admitted" } else { "rejected" };
+            writeln!(out, "line {} {id}: {verdict}", doc.line).unwrap();
+            if let Some(m) = &r.message {
+                for f in split_findings(m) {
+                    writeln!(out, "  {f}").unwrap();
+                }
+            }
+            for w in r.warnings.iter().flatten() {
+                writeln!(out, "  warning {w}").unwrap();
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn corpus_verdicts_match_the_reviewed_snapshot() {
+    let policy = Policy::load(&default_wasm()).unwrap_or_else(|e| panic!("{e}"));
+    let got = render(&policy, &repo_root().join("e2e-tests/corpus"));
+    let snap = repo_root().join("e2e-tests/tests/corpus.snap");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&snap, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&snap).unwrap_or_default();
+    if got != want {
+        let diff: Vec<String> = want
+            .lines()
+            .zip(got.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(10)
+            .map(|(i, (a, b))| format!("line {}:\n  - {a}\n  + {b}", i + 1))
+            .collect();
+        panic!(
+            "corpus verdicts changed ({} vs {} lines); first differences:\n{}\nrerun with BLESS=1 and review the diff",
+            want.lines().count(),
+            got.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_copied_corpus_is_the_shared_one() {
+    // The corpus is vendored so that a clean clone can run this test; where the shared
+    // original is present, the copy must match it byte for byte.
+    let shared = repo_root().join("../shared/corpus");
+    if !shared.is_dir() {
+        return;
+    }
+    let ours = repo_root().join("e2e-tests/corpus");
+    let a = corpus_files(&shared);
+    let b = corpus_files(&ours);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            std::fs::read(x).unwrap(),
+            std::fs::read(y).unwrap(),
+            "{}",
+            y.display()
+        );
+    }
+}
+
+#[test]
+fn every_corpus_file_is_read() {
+    let files = corpus_files(&repo_root().join("e2e-tests/corpus"));
+    assert_eq!(files.len(), 112);
+    let mut not_yaml = Vec::new();
+    for f in &files {
+        if tekton_buildah_core::yaml::load(&std::fs::read_to_string(f).unwrap()).is_err() {
+            not_yaml.push(f.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(not_yaml, [".tekton__pipeline.yaml"]);
+}
