@@ -1,1 +1,83 @@
+//! The adapter natively: payload decoding and the report → response mapping. The same code
+//! runs in policy.wasm, where `e2e-tests` checks it again through the waPC runtime.
 
+use super::*;
+use serde_json::json;
+
+fn payload(object: Value, settings: Value) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"request": {"operation": "CREATE", "object": object}, "settings": settings}),
+    )
+    .unwrap()
+}
+
+fn task(script: &str, privileged: bool) -> Value {
+    json!({
+        "apiVersion": "tekton.dev/v1", "kind": "Task", "metadata": {"name": "t"},
+        "spec": {"steps": [{
+            "name": "build", "image": "alpine", "script": script,
+            "securityContext": {"privileged": privileged}
+        }]}
+    })
+}
+
+#[test]
+fn errors_reject_with_one_message() {
+    let r = validate(&payload(task("true", true), json!({})));
+    assert!(!r.accepted);
+    assert_eq!(
+        r.message.as_deref(),
+        Some(
+            "1 problem: [privileged-container] step \"build\" (spec.steps[0]): runs privileged (`privileged: true`); remove it and add only `SETFCAP` to `securityContext.capabilities.add`"
+        )
+    );
+    assert_eq!(r.code, None);
+    assert!(r.mutated_object.is_none());
+}
+
+#[test]
+fn warnings_ride_on_an_accepted_response() {
+    let settings = json!({"rules": {"privileged-container": {"level": "warning"}}});
+    let r = validate(&payload(task("true", true), settings));
+    assert!(r.accepted);
+    assert_eq!(r.message, None);
+    let w = r.warnings.unwrap();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].starts_with("[privileged-container] step \"build\""));
+}
+
+#[test]
+fn clean_objects_are_accepted_without_warnings() {
+    let r = validate(&payload(task("true", false), json!({})));
+    assert!(r.accepted && r.warnings.is_none() && r.message.is_none());
+}
+
+#[test]
+fn bad_settings_in_a_request_reject_with_the_settings_message() {
+    let r = validate(&payload(task("true", false), json!({"rules": 1})));
+    assert!(!r.accepted);
+    assert_eq!(
+        r.message.as_deref(),
+        Some(
+            "1 problem in settings: rules: expected an object of rule id to `{level: …}`, found a number"
+        )
+    );
+}
+
+#[test]
+fn settings_validation_answers() {
+    assert!(validate_settings(b"{}").valid);
+    let r = validate_settings(br#"{"buildahImages": "x"}"#);
+    assert!(!r.valid);
+    assert_eq!(
+        r.message.as_deref(),
+        Some("1 problem in settings: buildahImages: expected a list of strings, found a string")
+    );
+    let r = validate_settings(b"{");
+    assert!(!r.valid);
+    assert!(
+        r.message
+            .unwrap()
+            .starts_with("settings are not valid JSON: ")
+    );
+}

@@ -76,6 +76,16 @@ impl Policy {
             .map_err(|e| format!("{operation} failed: {e}"))
     }
 
+    /// An instance kept for several calls (policy-server does not do this; for comparison).
+    pub fn warm_host(&self) -> Result<wapc::WapcHost, String> {
+        let engine = self
+            .pre
+            .rehydrate(None)
+            .map_err(|e| format!("cannot instantiate: {e}"))?;
+        wapc::WapcHost::new(Box::new(engine), None)
+            .map_err(|e| format!("cannot initialise the guest: {e}"))
+    }
+
     /// `validate` with a Kubernetes AdmissionRequest built around `object`.
     pub fn validate(&self, object: &Value, settings: &Value) -> Result<Response, String> {
         let payload = json!({

@@ -1,0 +1,48 @@
+# tekton-buildah-policy
+#   make run     build policy.wasm and evaluate examples/ through it, as a cluster would
+#   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests
+
+CARGO ?= cargo
+SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
+	$(wildcard docs/rules/*.md)
+
+.PHONY: all run test setup setup-test fmt lint unit e2e check-wasm-targets clean
+
+all: policy.wasm
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh test
+
+# The Kubewarden policy: release build for wasm32-wasip1, copied to the repository root.
+policy.wasm: $(SOURCES) | setup
+	$(CARGO) build --locked --release --target wasm32-wasip1 -p tekton-buildah-policy
+	cp target/wasm32-wasip1/release/tekton_buildah_policy.wasm policy.wasm
+
+# The main job: every bundled example through policy.wasm in the waPC runtime.
+run: policy.wasm
+	$(CARGO) run --locked --release -q -p e2e-tests --bin policy-run -- examples/
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
+
+# The rules library must also build for the browser target.
+check-wasm-targets:
+	$(CARGO) build --locked -q -p tekton-buildah-core --target wasm32-unknown-unknown
+
+unit:
+	$(CARGO) test --locked -p tekton-buildah-core --all-features
+
+e2e: policy.wasm
+	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy
+
+test: setup-test fmt lint check-wasm-targets unit e2e
+
+clean:
+	$(CARGO) clean
+	rm -f policy.wasm annotated-policy.wasm
