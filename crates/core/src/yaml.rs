@@ -1,7 +1,10 @@
 //! Reading Tekton YAML files: every document of a stream as a JSON value (what the API
-//! server and the policy see), keeping where each document starts.
+//! server and the policy see), with the position of every node, so that a finding's logical
+//! path (and a byte range inside a script) can be turned into `line:col`.
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use crate::shell::Span;
+use crate::tekton::{PathSegment, path_segments};
+use saphyr::{MarkedYaml, Scalar, ScalarStyle, YamlData, YamlLoader};
 use serde_json::{Map, Number, Value};
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
@@ -25,32 +28,168 @@ impl std::fmt::Display for YamlError {
     }
 }
 
+/// A position in the file: 1-based line, 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Where every node of a document is.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Scalar {
+        at: Pos,
+        /// A literal block scalar (`|`, `|-`, `|+`): its lines map one to one onto the file.
+        literal: bool,
+    },
+    Seq {
+        at: Pos,
+        items: Vec<Node>,
+    },
+    Map {
+        at: Pos,
+        entries: Vec<(String, Pos, Node)>,
+    },
+}
+
+impl Node {
+    pub fn at(&self) -> Pos {
+        match self {
+            Node::Scalar { at, .. } | Node::Seq { at, .. } | Node::Map { at, .. } => *at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
+    pub nodes: Node,
     /// 1-based line where the document's content starts.
     pub line: u32,
 }
 
+/// A position resolved from a logical path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    pub pos: Pos,
+    /// The position is the offending token itself (inside a literal block scalar, or the field
+    /// named by the path). False when it falls back to the start of a scalar that is not a
+    /// literal block, or to the nearest enclosing field that exists.
+    pub exact: bool,
+}
+
+impl Document {
+    /// The position of `path` (a finding's logical path such as `spec.steps[0].script`), and
+    /// of `span` (a byte range inside the string at that path) when given.
+    pub fn locate(&self, path: &str, span: Option<Span>) -> Located {
+        let mut node = &self.nodes;
+        let mut value = Some(&self.value);
+        let mut pos = node.at();
+        let mut complete = true;
+        for seg in path_segments(path) {
+            let next = match (seg, node) {
+                (PathSegment::Key(k), Node::Map { entries, .. }) => entries
+                    .iter()
+                    .find(|(name, _, _)| name == k)
+                    .map(|(_, key_at, n)| (*key_at, n)),
+                (PathSegment::Index(i), Node::Seq { items, .. }) => {
+                    items.get(i).map(|n| (n.at(), n))
+                }
+                _ => None,
+            };
+            let Some((at, n)) = next else {
+                complete = false;
+                break;
+            };
+            pos = at;
+            node = n;
+            value = value.and_then(|v| match seg {
+                PathSegment::Key(k) => v.get(k),
+                PathSegment::Index(i) => v.get(i),
+            });
+        }
+        if !complete {
+            return Located { pos, exact: false };
+        }
+        let Some(span) = span else {
+            return Located { pos, exact: true };
+        };
+        match (node, value) {
+            (Node::Scalar { at, literal: true }, Some(Value::String(text))) => Located {
+                pos: offset_in_block(text, *at, span.start as usize),
+                exact: true,
+            },
+            (Node::Scalar { at, .. }, Some(Value::String(text)))
+                if span.start == 0 && span.end as usize == text.len() =>
+            {
+                // The span is the whole value: the value's own position.
+                Located {
+                    pos: *at,
+                    exact: true,
+                }
+            }
+            _ => Located {
+                pos: node.at(),
+                exact: false,
+            },
+        }
+    }
+}
+
+/// The file position of a byte offset inside a literal block scalar starting at `content`.
+fn offset_in_block(text: &str, content: Pos, offset: usize) -> Pos {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let lines = before.matches('\n').count() as u32;
+    let col = before[line_start..].chars().count() as u32;
+    Pos {
+        line: content.line + lines,
+        col: content.col + col,
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// Every non-empty document of a YAML stream.
 pub fn load(text: &str) -> Result<Vec<Document>, YamlError> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| YamlError {
-        line: e.marker().line() as u32,
-        col: e.marker().col() as u32 + 1,
-        message: e.info().to_string(),
-    })?;
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in &docs {
-        let value = convert(doc, 0)?;
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
+    loader.early_parse(false);
+    let scan = parser.load(&mut loader, true);
+    if let Some(e) = loader.error().cloned().or(scan.err()) {
+        return Err(YamlError {
+            line: e.marker().line() as u32,
+            col: e.marker().col() as u32 + 1,
+            message: e.info().to_string(),
+        });
+    }
+    let mut out = Vec::new();
+    for doc in &loader.into_documents() {
+        let (value, nodes) = convert(doc, 0)?;
         if value.is_null() {
             continue;
         }
         out.push(Document {
             value,
-            line: doc.span.start.line() as u32,
+            line: nodes.at().line,
+            nodes,
         });
     }
     Ok(out)
+}
+
+fn pos(m: &saphyr::Marker) -> Pos {
+    Pos {
+        line: m.line() as u32,
+        col: m.col() as u32 + 1,
+    }
 }
 
 fn error_at(node: &MarkedYaml<'_>, message: impl Into<String>) -> YamlError {
@@ -61,35 +200,51 @@ fn error_at(node: &MarkedYaml<'_>, message: impl Into<String>) -> YamlError {
     }
 }
 
-fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<Value, YamlError> {
+fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<(Value, Node), YamlError> {
     if depth > MAX_DEPTH {
         return Err(error_at(node, "nested too deeply"));
     }
+    let at = pos(&node.span.start);
     Ok(match &node.data {
-        YamlData::Value(s) => scalar(s),
-        YamlData::Representation(text, _, _) => Value::String(text.to_string()),
-        YamlData::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| convert(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        YamlData::Representation(text, style, tag) => {
+            let scalar = Scalar::parse_from_cow_and_metadata(text.clone(), *style, tag.as_ref())
+                .ok_or_else(|| error_at(node, format!("`{text}` does not match its tag")))?;
+            (
+                scalar_value(&scalar),
+                Node::Scalar {
+                    at,
+                    literal: *style == ScalarStyle::Literal,
+                },
+            )
+        }
+        YamlData::Value(s) => (scalar_value(s), Node::Scalar { at, literal: false }),
+        YamlData::Sequence(items) => {
+            let mut values = Vec::with_capacity(items.len());
+            let mut nodes = Vec::with_capacity(items.len());
+            for i in items {
+                let (v, n) = convert(i, depth + 1)?;
+                values.push(v);
+                nodes.push(n);
+            }
+            (Value::Array(values), Node::Seq { at, items: nodes })
+        }
         YamlData::Mapping(map) => {
             let mut obj = Map::with_capacity(map.len());
+            let mut entries = Vec::with_capacity(map.len());
             for (k, v) in map {
                 let key = match &k.data {
-                    YamlData::Value(Scalar::String(s)) => s.to_string(),
-                    YamlData::Value(Scalar::Null) => "null".to_string(),
-                    YamlData::Value(s) => match scalar(s) {
+                    YamlData::Representation(text, _, _) => text.to_string(),
+                    YamlData::Value(s) => match scalar_value(s) {
                         Value::String(s) => s,
                         other => other.to_string(),
                     },
-                    YamlData::Representation(text, _, _) => text.to_string(),
                     _ => return Err(error_at(k, "a mapping key must be a plain value")),
                 };
-                obj.insert(key, convert(v, depth + 1)?);
+                let (value, child) = convert(v, depth + 1)?;
+                entries.push((key.clone(), pos(&k.span.start), child));
+                obj.insert(key, value);
             }
-            Value::Object(obj)
+            (Value::Object(obj), Node::Map { at, entries })
         }
         YamlData::Tagged(_, inner) => convert(inner, depth + 1)?,
         YamlData::Alias(_) => return Err(error_at(node, "unresolved alias")),
@@ -97,7 +252,7 @@ fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<Value, YamlError> {
     })
 }
 
-fn scalar(s: &Scalar<'_>) -> Value {
+fn scalar_value(s: &Scalar<'_>) -> Value {
     match s {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(*b),
@@ -123,6 +278,16 @@ mod tests {
     }
 
     #[test]
+    fn scalars_follow_the_yaml_core_schema() {
+        let docs = load("a: yes\nb: 'true'\nc: true\nd: 010\ne: 1.5\nf: ~\ng: !!str 5\nh: \"2\"\n")
+            .unwrap();
+        assert_eq!(
+            docs[0].value,
+            serde_json::json!({"a": "yes", "b": "true", "c": true, "d": 10, "e": 1.5, "f": null, "g": "5", "h": "2"})
+        );
+    }
+
+    #[test]
     fn block_scalars_keep_their_text() {
         let docs = load("script: |\n  #!/bin/sh\n  buildah bud .\n").unwrap();
         assert_eq!(docs[0].value["script"], "#!/bin/sh\nbuildah bud .\n");
@@ -132,5 +297,66 @@ mod tests {
     fn invalid_yaml_reports_its_line() {
         let err = load("a: 1\nb: {{x}}\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
+        let err = load("a: 1\n  b: 2\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+    }
+
+    #[test]
+    fn locates_paths_and_offsets_inside_literal_scripts() {
+        let text = "\
+spec:
+  steps:
+    - name: build
+      env:
+        - name: A
+          value: b
+      script: |
+        #!/bin/sh
+        buildah bud \\
+          --squash .
+      command: [buildah, 'bud']
+      args:
+        - >
+          folded text
+";
+        let doc = &load(text).unwrap()[0];
+        let at = |path: &str, span: Option<Span>| doc.locate(path, span);
+        let p = |line, col| Pos { line, col };
+        assert_eq!(at("spec.steps[0].env[0].value", None).pos, p(6, 11));
+        assert_eq!(at("spec.steps[0].script", None).pos, p(7, 7));
+        // `buildah` on the script's line 2, `--squash` on its line 3.
+        let script = doc.value["spec"]["steps"][0]["script"].as_str().unwrap();
+        let squash = script.find("--squash").unwrap();
+        assert_eq!(
+            at("spec.steps[0].script", Some(Span::new(10, 17))),
+            Located {
+                pos: p(9, 9),
+                exact: true
+            }
+        );
+        assert_eq!(
+            at("spec.steps[0].script", Some(Span::new(squash, squash + 8))).pos,
+            p(10, 11)
+        );
+        assert_eq!(
+            at("spec.steps[0].command[1]", Some(Span::new(0, 3))).pos,
+            p(11, 26)
+        );
+        // Inside a folded scalar the offset cannot be mapped: the scalar's start, not exact.
+        assert_eq!(
+            at("spec.steps[0].args[0]", Some(Span::new(7, 11))),
+            Located {
+                pos: p(14, 11),
+                exact: false
+            }
+        );
+        // A path that does not exist falls back to the nearest field that does.
+        assert_eq!(
+            at("spec.steps[0].securityContext.privileged", None),
+            Located {
+                pos: p(3, 7),
+                exact: false
+            }
+        );
     }
 }

@@ -58,7 +58,9 @@ impl FieldBuilder {
         }
     }
 
-    /// An unquoted known value: split at blanks into separate arguments.
+    /// An unquoted known value: split at blanks into separate arguments. In a value with
+    /// unknown parts (kept in their written `$…` form) only the pieces holding such a part are
+    /// inexact: `buildah bud -t $(params.IMAGE)` still names `bud` exactly.
     pub(super) fn split(&mut self, value: &str, exact: bool, conditional: bool) {
         let mut piece_started = false;
         for (i, chunk) in value.split([' ', '\t', '\n']).enumerate() {
@@ -69,7 +71,7 @@ impl FieldBuilder {
                 self.cur.push_str(chunk);
                 self.started = true;
                 self.pieces += 1;
-                self.exact &= exact;
+                self.exact &= exact || !(chunk.contains('$') || chunk.contains('`'));
                 self.conditional |= conditional;
                 piece_started = true;
             }

@@ -134,9 +134,7 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
                     source: Source::Args(0),
                     span: Span::new(0, args[0].len()),
                 },
-                reason:
-                    "runs the image's own entrypoint with `args`; the program is not in the Task"
-                        .into(),
+                reason: "it runs the image's own entrypoint with `args`, so the program is not in the Task".into(),
             });
         }
         return out;

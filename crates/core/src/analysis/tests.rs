@@ -160,7 +160,10 @@ fn text_that_merely_mentions_buildah_is_not_a_call() {
 fn unreadable_commands_are_reported() {
     let cases = [
         ("$cmd push img", "the command name comes from `$cmd`"),
-        ("eval \"$BUILD\"", "the command name comes from `$BUILD`"),
+        (
+            "eval \"$BUILD\"",
+            "`eval` runs the command line in `$BUILD`, which is only known",
+        ),
         (
             "printf '%s' \"Zm9v\" | base64 -d | bash",
             "runs a script read from a pipe",
@@ -176,7 +179,7 @@ fn unreadable_commands_are_reported() {
         ("source ./env.sh", "reads commands from `./env.sh`"),
         (
             "sh -c \"$(params.CMD)\"",
-            "the command name comes from `$(params.CMD)`",
+            "`sh -c` runs the command line in `$(params.CMD)`, which",
         ),
         ("bash < build.sh", "runs the script `build.sh`"),
         (
@@ -196,6 +199,32 @@ fn unreadable_commands_are_reported() {
             "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
         );
     }
+}
+
+#[test]
+fn partly_unknown_command_strings_are_still_read() {
+    // Only the words holding an unknown part are unknown; the subcommand stays `bud`.
+    let src = "cmd=\"buildah --storage-driver=vfs bud --squash -t $(params.IMAGE) .\"\n$cmd";
+    let a = script(src);
+    assert!(a.unanalyzable.is_empty(), "{:?}", a.unanalyzable);
+    assert_eq!(calls(&a, src), ["build@2"]);
+    assert_eq!(
+        options(&a),
+        ["storage-driver=vfs", "squash", "tag=$(params.IMAGE)"]
+    );
+}
+
+#[test]
+fn default_and_alternative_words_split_like_the_shell() {
+    let a = analyze_step(
+        json!({
+            "name": "s", "image": "img",
+            "env": [{"name": "R", "value": "/r"}],
+            "script": "buildah ${R:+--root \"$R\"} ${UNSET:-bud} --squash .",
+        }),
+        json!([]),
+    );
+    assert_eq!(options(&a), ["root=/r", "squash"]);
 }
 
 #[test]

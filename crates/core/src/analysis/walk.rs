@@ -678,7 +678,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 .get(j + 2..)
                 .map(<[Field]>::to_vec)
                 .unwrap_or_default();
-            for text in self.alternatives(cmd) {
+            for text in self.alternatives(cmd, &format!("`{} -c`", fields[0].text)) {
                 self.reparse(&text, self.exact_origin(cmd), Some(positional.clone()), ctx);
             }
             return;
@@ -712,7 +712,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     RedirKind::HereString => {
                         if let Some(f) = self.expand(&r.target, ctx).into_iter().next() {
                             let origin = self.exact_origin(&f);
-                            for text in self.alternatives(&f) {
+                            for text in self.alternatives(&f, "a here-string") {
                                 self.reparse(&text, origin, None, ctx);
                             }
                         }
@@ -760,7 +760,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             }
         };
         if let [only] = args {
-            for text in self.alternatives(only) {
+            for text in self.alternatives(only, "`eval`") {
                 self.reparse(&text, origin, None, ctx);
             }
             return;
@@ -769,8 +769,9 @@ impl<'a, 'v> Walker<'a, 'v> {
     }
 
     /// The texts a command string may have: its own, or each value of a variable set
-    /// differently on different paths (`sh -c "$command"`).
-    fn alternatives(&self, f: &Field) -> Vec<String> {
+    /// differently on different paths (`sh -c "$command"`). None when the whole string is a
+    /// single value only known at run time (then it is reported, not parsed).
+    fn alternatives(&mut self, f: &Field, runner: &str) -> Vec<String> {
         if !f.exact {
             let t = f.text.as_str();
             let name = t
@@ -779,6 +780,13 @@ impl<'a, 'v> Walker<'a, 'v> {
                 .or_else(|| t.strip_prefix('$'));
             if let Some(Var::Choice(values)) = name.and_then(|n| self.vars.get(n)) {
                 return values.iter().map(|v| v.text.clone()).collect();
+            }
+            if is_single_reference(t) {
+                self.unanalyzable(
+                    f.loc,
+                    format!("{runner} runs the command line in `{t}`, which is only known when the step runs"),
+                );
+                return Vec::new();
             }
         }
         vec![f.text.clone()]
@@ -977,7 +985,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
             }
             (ParamOp::Default(word), Some(fields)) if fields.iter().all(|f| f.text.is_empty()) => {
-                self.expand_parts(word, ctx, quoted, b);
+                self.expand_op_word(word, ctx, quoted, b);
             }
             (ParamOp::Default(_), Some(fields)) => {
                 for f in fields.iter().take(1) {
@@ -991,7 +999,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             (ParamOp::Alternative(word), Some(fields))
                 if fields.iter().any(|f| !f.text.is_empty()) =>
             {
-                self.expand_parts(word, ctx, quoted, b);
+                self.expand_op_word(word, ctx, quoted, b);
             }
             (ParamOp::Alternative(_), Some(_)) => {}
             (ParamOp::Default(word) | ParamOp::Alternative(word), None) => {
@@ -1005,6 +1013,18 @@ impl<'a, 'v> Walker<'a, 'v> {
                 b.unknown(written, quoted);
             }
             _ => b.unknown(written, quoted && !is_list),
+        }
+    }
+
+    /// The word of `${x:-word}` / `${x:+word}`: unquoted, its literal text is split into
+    /// arguments too (`${R:+--root "$R"}` gives `--root` and the value).
+    fn expand_op_word(&mut self, word: &[Part], ctx: Ctx<'_>, quoted: bool, b: &mut FieldBuilder) {
+        for part in word {
+            match part {
+                Part::Lit(span) if !quoted => b.split(span.text(ctx.src), true, false),
+                Part::Text(t) if !quoted => b.split(t, true, false),
+                _ => self.expand_parts(std::slice::from_ref(part), ctx, quoted, b),
+            }
         }
     }
 
@@ -1069,6 +1089,18 @@ fn collect_functions<'s>(
             collect_functions(&f.body, src, origin, heredocs, out);
         }
     }
+}
+
+/// `$X`, `${X}` or `$(params.X)` and nothing else.
+fn is_single_reference(t: &str) -> bool {
+    let name = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    t.strip_prefix("${")
+        .and_then(|n| n.strip_suffix('}'))
+        .is_some_and(name)
+        || t.strip_prefix('$').is_some_and(name)
+        || (t.starts_with("$(")
+            && t.ends_with(')')
+            && t[2..].find(['(', ')', ' ']) == Some(t.len() - 3))
 }
 
 /// The text of a word made only of plain literal characters.

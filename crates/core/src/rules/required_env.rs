@@ -73,7 +73,9 @@ fn check_one(
     }
     let raw = var.value.unwrap_or("");
     if req.in_workspace && !under_declared_workspace(raw, workspaces, any_workspace) {
-        let declared = if workspaces.is_empty() {
+        let declared = if any_workspace {
+            "the workspaces of the Task using this StepAction".to_string()
+        } else if workspaces.is_empty() {
             "the task declares no workspace".to_string()
         } else {
             format!(
