@@ -1,0 +1,176 @@
+//! The policy-as-code CLI: a thin adapter that reads Tekton YAML files, runs the same rules
+//! and settings as the Kubewarden policy (`tekton-buildah-core`), turns each finding's
+//! logical path into `file:line:col`, and prints text, JSON, SARIF or GitHub annotations.
+
+pub mod check;
+pub mod config;
+pub mod inputs;
+pub mod output;
+
+use clap::{Parser, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tekton_buildah_core::rules::RULES;
+use tekton_buildah_core::{Level, RuleId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `path:line:col: level[rule-id] message`, one per line
+    Text,
+    /// A versioned JSON document (see docs/cli-json.md)
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other viewers)
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`)
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+/// Lint Tekton YAML for the buildah lessons: resources under `computeResources`, buildah
+/// storage on a workspace (`BUILDAH_STORAGE_ROOT` and `--root`), the build options large
+/// images need, no privileged containers.
+#[derive(Debug, Parser)]
+#[command(name = "tekton-buildah-lint", version, about, long_about = None)]
+pub struct Args {
+    /// Files or directories to check (`*.yaml`/`*.yml`, recursively, honouring .gitignore);
+    /// `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Settings file (YAML or JSON): the policy's settings object, or a Kubewarden policy
+    /// manifest whose `spec.settings` is used. Default: the nearest `.tekton-buildah.yaml`
+    /// from the working directory upwards, else the built-in defaults.
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Exit with 1 when there are findings at or above this level.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Show the offending source line under each finding (text format).
+    #[arg(long)]
+    pub snippet: bool,
+
+    /// Skip paths matching this glob (gitignore syntax); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Print the documentation of a rule and exit.
+    #[arg(long, value_name = "RULE", exclusive = true)]
+    pub explain: Option<String>,
+
+    /// List the rules and exit.
+    #[arg(long, exclusive = true)]
+    pub list_rules: bool,
+}
+
+/// Exit statuses.
+pub mod status {
+    /// No finding at or above `--fail-on`.
+    pub const CLEAN: u8 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Usage, configuration or parse errors.
+    pub const ERROR: u8 = 2;
+}
+
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                status::ERROR
+            } else {
+                status::CLEAN
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = run(&args, &mut out, &mut std::io::stderr());
+    let _ = out.flush();
+    ExitCode::from(code)
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if args.list_rules {
+        for rule in RULES {
+            let _ = writeln!(
+                out,
+                "{:<27} {:<31} {}",
+                rule.id(),
+                rule.default_level_text(),
+                rule.summary()
+            );
+        }
+        return status::CLEAN;
+    }
+    if let Some(id) = &args.explain {
+        return match RuleId::from_id(id) {
+            Some(rule) => {
+                let _ = write!(out, "{}", rule.doc());
+                status::CLEAN
+            }
+            None => {
+                let known: Vec<&str> = RULES.iter().map(|r| r.id()).collect();
+                let _ = writeln!(
+                    err,
+                    "error: `{id}` is not a rule id (rules: {})",
+                    known.join(", ")
+                );
+                status::ERROR
+            }
+        };
+    }
+    let settings = match config::load(args.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return status::ERROR;
+        }
+    };
+    let inputs = match inputs::collect(&args.paths, &args.exclude) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return status::ERROR;
+        }
+    };
+    let results = check::check_all(&inputs, &settings);
+    let rendered = match args.format {
+        Format::Text => output::text::render(&results, args.snippet),
+        Format::Json => output::json::render(&results),
+        Format::Sarif => output::sarif::render(&results),
+        Format::Github => output::github::render(&results),
+    };
+    let _ = out.write_all(rendered.as_bytes());
+    if results.iter().any(|r| r.error.is_some()) {
+        return status::ERROR;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Level::Error,
+        FailOn::Warning => Level::Warning,
+    };
+    let failing = results
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.finding.level >= threshold);
+    if failing {
+        status::FINDINGS
+    } else {
+        status::CLEAN
+    }
+}

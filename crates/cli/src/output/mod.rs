@@ -1,0 +1,37 @@
+//! Output formats. Each renders the same results; the JSON and SARIF documents are built
+//! from their own shapes here, never by serializing internal types, so refactoring the rules
+//! library cannot change what users parse.
+
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use crate::check::{FileResult, Located};
+
+/// Findings of a file in reading order.
+pub(crate) fn sorted(r: &FileResult) -> Vec<&Located> {
+    let mut v: Vec<&Located> = r.findings.iter().collect();
+    v.sort_by(|a, b| {
+        (
+            a.document,
+            a.line,
+            a.col,
+            a.finding.rule,
+            &a.finding.message,
+        )
+            .cmp(&(
+                b.document,
+                b.line,
+                b.col,
+                b.finding.rule,
+                &b.finding.message,
+            ))
+    });
+    v
+}
+
+/// `subject: message`, what a finding says without its position.
+pub(crate) fn message(l: &Located) -> String {
+    format!("{}: {}", l.finding.subject, l.finding.message)
+}
