@@ -47,7 +47,7 @@ impl ContainerContext<'_, '_> {
                 let script = self.merged.container.script.unwrap_or("");
                 format!("script line {}", line_of(script, loc.span.start))
             }
-            Source::Command(_) => "`command`".to_string(),
+            Source::Command(i) => format!("`command[{i}]`"),
             Source::Args(i) => format!("`args[{i}]`"),
         }
     }
@@ -269,10 +269,12 @@ fn prepare<'a, 'v>(
             let resolved = analysis::resolve_value(image, &spec.params);
             settings.is_buildah_image(&resolved)
         });
-        let buildah = if image_matches {
-            Some(BuildahEvidence::Image)
-        } else if !analysis.invocations.is_empty() {
+        let visible = c.script.is_some() || merged.command.is_some();
+        let buildah = if !analysis.invocations.is_empty() {
             Some(BuildahEvidence::Invocation)
+        } else if image_matches && !(visible && analysis.runs_only_plain_utilities()) {
+            // The image says buildah and what runs cannot rule it out.
+            Some(BuildahEvidence::Image)
         } else {
             None
         };

@@ -20,6 +20,8 @@ pub(super) struct FieldBuilder {
     /// Position of an array element adopted whole (kept only if nothing else joins it).
     adopted: Option<Loc>,
     pieces: u32,
+    /// The first reference that supplied part of the current argument.
+    from: Option<String>,
 }
 
 impl FieldBuilder {
@@ -34,6 +36,14 @@ impl FieldBuilder {
             loc,
             adopted: None,
             pieces: 0,
+            from: None,
+        }
+    }
+
+    /// Notes that the next text comes from this reference (`$(params.X)`, `$VAR`).
+    pub(super) fn from(&mut self, reference: &str) {
+        if self.from.is_none() {
+            self.from = Some(reference.to_string());
         }
     }
 
@@ -119,6 +129,7 @@ impl FieldBuilder {
                 multi: self.multi,
                 conditional: self.conditional,
                 loc,
+                from: self.from.take(),
             });
         }
         self.cur.clear();
@@ -128,6 +139,7 @@ impl FieldBuilder {
         self.started = false;
         self.adopted = None;
         self.pieces = 0;
+        self.from = None;
     }
 
     pub(super) fn into_fields(mut self) -> Vec<Field> {

@@ -43,6 +43,9 @@ pub struct Field {
     /// The value was set inside a branch, loop or `&&`/`||` tail: it is not there on every path.
     pub conditional: bool,
     pub loc: Loc,
+    /// The reference its value came from, when it was not written literally
+    /// (`$(params.FORMAT)`, `${FMT}`), for messages.
+    pub from: Option<String>,
 }
 
 impl Field {
@@ -53,6 +56,7 @@ impl Field {
             multi: false,
             conditional: false,
             loc,
+            from: None,
         }
     }
 }

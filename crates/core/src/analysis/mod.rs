@@ -26,6 +26,8 @@ pub struct Invocation {
     pub loc: Loc,
     /// The function the call goes through (`_buildah bud …`) and where that call is.
     pub via: Option<(String, Loc)>,
+    /// The variable the command line was built in (`sh -c "$command"`).
+    pub built_in: Option<String>,
     /// Runs only on some paths (inside a branch, a loop, after `&&`/`||`).
     pub conditional: bool,
 }
@@ -69,6 +71,79 @@ pub struct Unanalyzable {
 pub struct Analysis {
     pub invocations: Vec<Invocation>,
     pub unanalyzable: Vec<Unanalyzable>,
+    /// Other programs the container runs (`cat`, `skopeo`, …), each once.
+    pub programs: Vec<String>,
+}
+
+/// Utilities that never run buildah: a step that runs only these (and no buildah) is not a
+/// buildah step, whatever its image (`cat` of a digest file on a buildah image).
+pub const PLAIN_UTILITIES: &[&str] = &[
+    ":",
+    "[",
+    "basename",
+    "cat",
+    "cd",
+    "chmod",
+    "chown",
+    "cp",
+    "cut",
+    "date",
+    "declare",
+    "dirname",
+    "echo",
+    "exit",
+    "export",
+    "false",
+    "grep",
+    "head",
+    "jq",
+    "ln",
+    "local",
+    "ls",
+    "mkdir",
+    "mktemp",
+    "mv",
+    "printf",
+    "pwd",
+    "read",
+    "readlink",
+    "readonly",
+    "realpath",
+    "return",
+    "rm",
+    "rmdir",
+    "sed",
+    "set",
+    "sha256sum",
+    "shift",
+    "sleep",
+    "sort",
+    "stat",
+    "tail",
+    "tee",
+    "test",
+    "touch",
+    "tr",
+    "trap",
+    "true",
+    "typeset",
+    "uniq",
+    "unset",
+    "wait",
+    "wc",
+    "yq",
+];
+
+impl Analysis {
+    /// Everything the container runs was read, and none of it is buildah or could run it.
+    pub fn runs_only_plain_utilities(&self) -> bool {
+        self.invocations.is_empty()
+            && self.unanalyzable.is_empty()
+            && self
+                .programs
+                .iter()
+                .all(|p| PLAIN_UTILITIES.contains(&p.as_str()))
+    }
 }
 
 /// Analyses what a (merged) container runs.
@@ -89,6 +164,7 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
                     source: Source::Script,
                     span: Span::default(),
                 },
+                from: None,
             }])
         };
         vars.insert(e.name.to_string(), var);
@@ -210,29 +286,49 @@ fn exec_fields(
                         multi: true,
                         conditional: false,
                         loc,
+                        from: None,
                     });
                     continue;
                 }
                 _ => {}
             }
         }
-        let (text, exact) = resolve_text(item, params, vars);
+        let r = resolve(item, params, vars);
         out.push(Field {
-            text,
-            exact,
+            text: r.text,
+            exact: r.exact,
             multi: false,
             conditional: false,
             loc,
+            from: r.from,
         });
     }
     out
 }
 
+/// A plain string with its references replaced.
+struct Resolved {
+    text: String,
+    exact: bool,
+    /// The first reference whose value was filled in.
+    from: Option<String>,
+}
+
 /// Replaces Tekton references and Kubernetes `$(VAR)` references in a plain (non-shell)
 /// string. Unknown references stay as written and make the result inexact.
 fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) -> (String, bool) {
+    let r = resolve(text, params, vars);
+    (r.text, r.exact)
+}
+
+fn resolve(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) -> Resolved {
+    let mut from = None;
     if !text.contains('$') {
-        return (text.to_string(), true);
+        return Resolved {
+            text: text.to_string(),
+            exact: true,
+            from,
+        };
     }
     let mut out = String::with_capacity(text.len());
     let mut exact = true;
@@ -259,6 +355,7 @@ fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) ->
                     Some(Var::Known(f)) if f.len() == 1 => {
                         out.push_str(&f[0].text);
                         exact &= f[0].exact;
+                        from.get_or_insert_with(|| reference.to_string());
                     }
                     _ => {
                         out.push_str(reference);
@@ -267,7 +364,10 @@ fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) ->
                 }
             } else {
                 match resolve_ref(reference, params) {
-                    TektonRef::Value(v) => out.push_str(v),
+                    TektonRef::Value(v) => {
+                        out.push_str(v);
+                        from.get_or_insert_with(|| reference.to_string());
+                    }
                     TektonRef::Array(items) => out.push_str(&items.join(" ")),
                     TektonRef::WorkspacePath(_) | TektonRef::Unknown => {
                         out.push_str(reference);
@@ -282,7 +382,11 @@ fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) ->
         rest = &tail[1..];
     }
     out.push_str(rest);
-    (out, exact)
+    Resolved {
+        text: out,
+        exact,
+        from,
+    }
 }
 
 #[cfg(test)]

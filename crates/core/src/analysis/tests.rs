@@ -123,6 +123,11 @@ fn finds_buildah_through_wrappers_and_control_structures() {
         ("CMD=(buildah push img)\n\"${CMD[@]}\"", &["push@1"]),
         ("B=buildah\n$B push img", &["push@2"]),
         ("eval 'buildah push img'", &["push@1"]),
+        ("retry buildah push img", &["push@1"]),
+        (
+            "buildah() { command buildah --root /r \"$@\"; }\nbuildah push img",
+            &["push@2"],
+        ),
     ];
     for (src, want) in cases {
         assert_eq!(found(src), *want, "script: {src:?}");

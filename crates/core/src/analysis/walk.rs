@@ -136,6 +136,8 @@ pub(super) struct Walker<'a, 'v> {
     reparse_depth: u32,
     /// Words that were conditional before `printf %q` turned them into a command string.
     conditional_words: Vec<String>,
+    /// The variable holding the command string being followed (`$command`), for messages.
+    built_in: Option<String>,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -159,6 +161,13 @@ impl<'a, 'v> Walker<'a, 'v> {
             work: 0,
             reparse_depth: 0,
             conditional_words: Vec::new(),
+            built_in: None,
+        }
+    }
+
+    fn note_program(&mut self, name: &str) {
+        if !self.out.programs.iter().any(|p| p == name) {
+            self.out.programs.push(name.to_string());
         }
     }
 
@@ -420,9 +429,20 @@ impl<'a, 'v> Walker<'a, 'v> {
     fn run(&mut self, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
         let mut i = 0;
         let mut extra_args = false;
+        // `command NAME` skips shell functions of that name.
+        let mut functions = true;
         while let Some(f) = fields.get(i) {
             let name = program_name(f);
             let next = i + 1;
+            // Shell functions come first (`buildah() { command buildah --root … "$@"; }`).
+            if functions
+                && f.exact
+                && let Some(def) = ctx.scope.lookup(name)
+            {
+                let def = *def;
+                self.call(def, &fields[i..], launch, ctx);
+                return;
+            }
             let skip = |with_value: &[&str]| skip_options(fields, next, with_value);
             match name {
                 "exec" => i = skip(&["-a"]),
@@ -434,9 +454,12 @@ impl<'a, 'v> Walker<'a, 'v> {
                     {
                         return; // `command -v buildah` only looks it up.
                     }
+                    functions = false;
                     i = skip(&[]);
                 }
-                "builtin" | "nohup" | "setsid" | "busybox" => i = skip(&[]),
+                // `retry` is a program in Konflux's images (retries its arguments); other
+                // scripts define it as a function, which is followed above.
+                "builtin" | "nohup" | "setsid" | "busybox" | "retry" => i = skip(&[]),
                 "time" => i = skip(&["-f", "--format", "-o", "--output"]),
                 "nice" => i = skip(&["-n", "--adjustment"]),
                 "ionice" => i = skip(&["-c", "--class", "-n", "--classdata", "-t"]),
@@ -542,12 +565,14 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 "set" => {
+                    self.note_program(name);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "--") {
                         self.positional = Some(fields[next + pos + 1..].to_vec());
                     }
                     return;
                 }
                 "shift" => {
+                    self.note_program(name);
                     let n = fields
                         .get(next)
                         .and_then(|f| f.text.parse::<usize>().ok())
@@ -558,6 +583,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 "unset" => {
+                    self.note_program(name);
                     for f in &fields[next..] {
                         if !f.text.starts_with('-') {
                             self.vars.insert(f.text.clone(), Var::Known(Vec::new()));
@@ -566,6 +592,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 "read" | "readarray" | "mapfile" | "getopts" => {
+                    self.note_program(name);
                     for f in &fields[next..] {
                         if is_name(&f.text) {
                             self.vars.insert(f.text.clone(), Var::Unknown);
@@ -574,6 +601,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 "printf" => {
+                    self.note_program(name);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "-v")
                         && let Some(var) = fields.get(next + pos + 1)
                     {
@@ -582,13 +610,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 _ => {
-                    if f.exact
-                        && let Some(def) = ctx.scope.lookup(name)
-                    {
-                        let def = *def;
-                        self.call(def, &fields[i..], launch, ctx);
-                        return;
-                    }
+                    self.note_program(name);
                     if name.is_empty() || name.contains('$') || f.multi {
                         self.unanalyzable(
                             f.loc,
@@ -625,6 +647,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 multi: true,
                 conditional: false,
                 loc: fields[0].loc,
+                from: None,
             });
         }
         let call = parse_call(&argv);
@@ -642,6 +665,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             argv,
             loc: fields[0].loc,
             via: self.via.clone(),
+            built_in: self.built_in.clone(),
             conditional: launch.conditional || self.in_conditional_call,
         });
     }
@@ -678,8 +702,11 @@ impl<'a, 'v> Walker<'a, 'v> {
                 .get(j + 2..)
                 .map(<[Field]>::to_vec)
                 .unwrap_or_default();
-            for text in self.alternatives(cmd, &format!("`{} -c`", fields[0].text)) {
-                self.reparse(&text, self.exact_origin(cmd), Some(positional.clone()), ctx);
+            let runner = format!("`{} -c`", fields[0].text);
+            let (texts, from) = self.alternatives(cmd, &runner);
+            for text in texts {
+                let origin = self.exact_origin(cmd);
+                self.reparse_from(&text, origin, Some(positional.clone()), ctx, from.clone());
             }
             return;
         }
@@ -712,8 +739,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                     RedirKind::HereString => {
                         if let Some(f) = self.expand(&r.target, ctx).into_iter().next() {
                             let origin = self.exact_origin(&f);
-                            for text in self.alternatives(&f, "a here-string") {
-                                self.reparse(&text, origin, None, ctx);
+                            let (texts, from) = self.alternatives(&f, "a here-string");
+                            for text in texts {
+                                self.reparse_from(&text, origin, None, ctx, from.clone());
                             }
                         }
                         return;
@@ -760,8 +788,9 @@ impl<'a, 'v> Walker<'a, 'v> {
             }
         };
         if let [only] = args {
-            for text in self.alternatives(only, "`eval`") {
-                self.reparse(&text, origin, None, ctx);
+            let (texts, from) = self.alternatives(only, "`eval`");
+            for text in texts {
+                self.reparse_from(&text, origin, None, ctx, from.clone());
             }
             return;
         }
@@ -771,7 +800,8 @@ impl<'a, 'v> Walker<'a, 'v> {
     /// The texts a command string may have: its own, or each value of a variable set
     /// differently on different paths (`sh -c "$command"`). None when the whole string is a
     /// single value only known at run time (then it is reported, not parsed).
-    fn alternatives(&mut self, f: &Field, runner: &str) -> Vec<String> {
+    /// Also returns the variable the string came from, for messages.
+    fn alternatives(&mut self, f: &Field, runner: &str) -> (Vec<String>, Option<String>) {
         if !f.exact {
             let t = f.text.as_str();
             let name = t
@@ -779,17 +809,18 @@ impl<'a, 'v> Walker<'a, 'v> {
                 .and_then(|n| n.strip_suffix('}'))
                 .or_else(|| t.strip_prefix('$'));
             if let Some(Var::Choice(values)) = name.and_then(|n| self.vars.get(n)) {
-                return values.iter().map(|v| v.text.clone()).collect();
+                let texts = values.iter().map(|v| v.text.clone()).collect();
+                return (texts, Some(t.to_string()));
             }
             if is_single_reference(t) {
                 self.unanalyzable(
                     f.loc,
                     format!("{runner} runs the command line in `{t}`, which is only known when the step runs"),
                 );
-                return Vec::new();
+                return (Vec::new(), None);
             }
         }
-        vec![f.text.clone()]
+        (vec![f.text.clone()], f.from.clone())
     }
 
     /// Where a field's text sits, exactly when it was written literally (possibly quoted).
@@ -816,6 +847,23 @@ impl<'a, 'v> Walker<'a, 'v> {
             None
         };
         Origin { base, ..fallback }
+    }
+
+    /// `reparse` of a command string held in a variable (`from`), named in messages.
+    fn reparse_from(
+        &mut self,
+        text: &str,
+        origin: Origin,
+        positional: Option<Vec<Field>>,
+        ctx: Ctx<'_>,
+        from: Option<String>,
+    ) {
+        let saved = self.built_in.clone();
+        if from.is_some() {
+            self.built_in = from;
+        }
+        self.reparse(text, origin, positional, ctx);
+        self.built_in = saved;
     }
 
     /// Parses a string again (`sh -c`, `eval`, a heredoc fed to a shell) and follows it.
@@ -915,8 +963,14 @@ impl<'a, 'v> Walker<'a, 'v> {
                 Part::Tekton(span) => {
                     let written = span.text(ctx.src);
                     match resolve_ref(written, self.params) {
-                        TektonRef::Value(v) if quoted => b.literal(v),
-                        TektonRef::Value(v) => b.split(v, true, false),
+                        TektonRef::Value(v) if quoted => {
+                            b.from(written);
+                            b.literal(v)
+                        }
+                        TektonRef::Value(v) => {
+                            b.from(written);
+                            b.split(v, true, false)
+                        }
                         TektonRef::Array(items) => {
                             let joined = items.join(" ");
                             if quoted {
@@ -960,6 +1014,9 @@ impl<'a, 'v> Walker<'a, 'v> {
         };
         let is_list = p.index == Some(ParamIndex::All) || p.name == ParamName::At;
         let star = p.name == ParamName::Star;
+        if !is_list && value.is_some() {
+            b.from(written);
+        }
         match (&p.op, value) {
             (ParamOp::None, Some(fields)) => {
                 if star && quoted {

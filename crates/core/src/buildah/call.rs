@@ -293,6 +293,16 @@ pub fn parse_call(argv: &[Field]) -> BuildahCall {
     }
     opaque.sort_unstable();
     opaque.dedup();
+    // After the first argument of a command that stops reading options there, an unknown
+    // word can only add arguments, not options.
+    if !interspersed
+        && let Some(&first) = call
+            .positionals
+            .iter()
+            .find(|&&p| first_command_word.is_none_or(|c| p > c))
+    {
+        opaque.retain(|&i| i < first);
+    }
     call.opaque = opaque;
     call
 }
@@ -305,6 +315,7 @@ fn sub_field(f: &Field, value: &str) -> Field {
         multi: false,
         conditional: f.conditional,
         loc: f.loc,
+        from: f.from.clone(),
     }
 }
 

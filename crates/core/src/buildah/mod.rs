@@ -2,4 +2,5 @@
 //! ([`call`]).
 
 pub mod call;
+pub mod env;
 pub mod table;

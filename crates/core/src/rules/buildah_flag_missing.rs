@@ -7,9 +7,10 @@
 use super::{
     Level, RuleId, buildah_containers, invocation_label, opaque_hint, written_after_positional,
 };
-use crate::analysis::Invocation;
+use crate::analysis::{Invocation, resolve_value};
 use crate::buildah::call::CallKind;
-use crate::engine::{Findings, TaskContext};
+use crate::buildah::env::{LOCAL_TRANSPORTS, equivalent};
+use crate::engine::{ContainerContext, Findings, TaskContext};
 use crate::settings::{FlagRequirement, FlagScope, Settings, parse_bool};
 
 const RULE: RuleId = RuleId::BuildahFlagMissing;
@@ -18,9 +19,12 @@ enum Verdict {
     Ok,
     Missing,
     AfterPositional,
-    OnlySometimes,
-    Wrong(String),
-    Unknown(String),
+    /// The option (at this argv index) is only added on some paths.
+    OnlySometimes(usize),
+    /// Another value: as written, where the value came from, the option's argv index.
+    Wrong(String, Option<String>, usize),
+    /// A value only known at run time.
+    Unknown(String, usize),
 }
 
 pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut Findings<'_>) {
@@ -33,31 +37,58 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                 continue;
             };
             let label = invocation_label(c, inv);
+            let local = pushes_locally(inv);
             let mut missing = Vec::new();
             for req in settings.mandatory_flags.iter().filter(|r| match r.scope {
                 FlagScope::Global => cmd.touches_storage,
-                FlagScope::Command(rc) => rc.name == cmd.name,
+                // A push into a local layout publishes nothing: push options do not apply.
+                FlagScope::Command(rc) => rc.name == cmd.name && !local,
             }) {
                 let want = display(req);
-                let message = match verdict(inv, req) {
+                let verdict = match verdict(inv, req) {
+                    Verdict::Missing if set_by_env(task, c, req) => Verdict::Ok,
+                    v => v,
+                };
+                let mut at = inv.report_loc();
+                let mut point = |i: usize| {
+                    if inv.via.is_none()
+                        && let Some(f) = inv.argv.get(i)
+                    {
+                        at = f.loc;
+                    }
+                };
+                let message = match verdict {
                     Verdict::Ok => continue,
                     Verdict::Missing => {
-                        missing.push(format!("`{want}`"));
+                        missing.push(match env_alternative(req) {
+                            Some(alt) => format!("`{want}` (or `{alt}` in the step's env)"),
+                            None => format!("`{want}`"),
+                        });
                         continue;
                     }
                     Verdict::AfterPositional => format!(
                         "{label} has `--{}` after a positional argument, where buildah no longer reads options; move it before",
                         req.flag.long
                     ),
-                    Verdict::OnlySometimes => format!(
-                        "{label} passes `{want}` only on some paths (it is added inside a condition); pass it every time"
-                    ),
-                    Verdict::Wrong(got) => format!("{label} passes `{got}`; expected `{want}`"),
-                    Verdict::Unknown(got) => format!(
-                        "{label} passes `{got}`, whose value is only known when the step runs; expected `{want}`"
-                    ),
+                    Verdict::OnlySometimes(i) => {
+                        point(i);
+                        format!(
+                            "{label} passes `{want}` only on some paths (it is added inside a condition); pass it every time"
+                        )
+                    }
+                    Verdict::Wrong(got, from, i) => {
+                        point(i);
+                        let from = from.map(|r| format!(" (from `{r}`)")).unwrap_or_default();
+                        format!("{label} passes `{got}`{from}; expected `{want}`")
+                    }
+                    Verdict::Unknown(got, i) => {
+                        point(i);
+                        format!(
+                            "{label} passes `{got}`, whose value is only known when the step runs; expected `{want}`"
+                        )
+                    }
                 };
-                out.at(RULE, Level::Error, c, inv.report_loc(), message);
+                out.at(RULE, Level::Error, c, at, message);
             }
             if !missing.is_empty() {
                 out.at(
@@ -68,6 +99,54 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                     format!("{label} lacks {}{}", missing.join(", "), opaque_hint(inv)),
                 );
             }
+        }
+    }
+}
+
+/// Whether a `push` or `manifest push` goes to a local layout (`oci:/dir`, `dir:…`) rather
+/// than a registry. Without a destination buildah pushes to the image's own registry name.
+fn pushes_locally(inv: &Invocation) -> bool {
+    let destination = inv.call.positionals.get(1).and_then(|&i| inv.argv.get(i));
+    destination.is_some_and(|d| LOCAL_TRANSPORTS.iter().any(|t| d.text.starts_with(t)))
+}
+
+/// `STORAGE_DRIVER=vfs` for `--storage-driver=vfs`: the variable buildah reads instead.
+fn env_alternative(req: &FlagRequirement) -> Option<String> {
+    let command = match req.scope {
+        FlagScope::Global => None,
+        FlagScope::Command(c) => Some(c.name),
+    };
+    let var = equivalent(command, req.flag.long)?;
+    Some(match &req.value {
+        Some(v) => format!("{var}={v}"),
+        None if !req.flag.takes_value => format!("{var}=true"),
+        None => var.to_string(),
+    })
+}
+
+/// The step's env sets the variable buildah reads instead of the option, to the same value.
+fn set_by_env(
+    task: &TaskContext<'_, '_>,
+    c: &ContainerContext<'_, '_>,
+    req: &FlagRequirement,
+) -> bool {
+    let command = match req.scope {
+        FlagScope::Global => None,
+        FlagScope::Command(cmd) => Some(cmd.name),
+    };
+    let Some(var) = equivalent(command, req.flag.long) else {
+        return false;
+    };
+    let Some(value) = c.merged.env_var(var).and_then(|e| e.value) else {
+        return false;
+    };
+    let value = resolve_value(value, &task.spec.params);
+    match (&req.value, req.flag.takes_value) {
+        (Some(want), true) => value == *want,
+        (None, true) => !value.is_empty(),
+        (want, false) => {
+            let want = want.as_deref().and_then(parse_bool).unwrap_or(true);
+            parse_bool(&value) == Some(want)
         }
     }
 }
@@ -95,26 +174,34 @@ fn verdict(inv: &Invocation, req: &FlagRequirement) -> Verdict {
         Some(v) => format!("--{long}={v}"),
         None => format!("--{long}"),
     };
+    let wrong = |u: &crate::buildah::call::OptionUse| {
+        let value = u.value.as_ref();
+        Verdict::Wrong(
+            shown(value.map(|v| v.text.as_str())),
+            value.and_then(|v| v.from.clone()),
+            u.at,
+        )
+    };
     if !req.flag.takes_value {
         let got = match &last.value {
             None => Some(true),
             Some(f) if f.exact => parse_bool(&f.text),
-            Some(f) => return Verdict::Unknown(shown(Some(&f.text))),
+            Some(f) => return Verdict::Unknown(shown(Some(&f.text)), last.at),
         };
         let want = req.value.as_deref().and_then(parse_bool).unwrap_or(true);
         return if got != Some(want) {
-            Verdict::Wrong(shown(last.value.as_ref().map(|f| f.text.as_str())))
+            wrong(last)
         } else if sometimes(last.at) {
-            Verdict::OnlySometimes
+            Verdict::OnlySometimes(last.at)
         } else {
             Verdict::Ok
         };
     }
     match &req.value {
         None => match uses.iter().find(|u| u.value.is_some()) {
-            Some(u) if sometimes(u.at) => Verdict::OnlySometimes,
+            Some(u) if sometimes(u.at) => Verdict::OnlySometimes(u.at),
             Some(_) => Verdict::Ok,
-            None => Verdict::Wrong(shown(None)),
+            None => wrong(last),
         },
         Some(want) => {
             let matching = uses
@@ -122,7 +209,7 @@ fn verdict(inv: &Invocation, req: &FlagRequirement) -> Verdict {
                 .find(|u| u.value.as_ref().is_some_and(|v| v.exact && v.text == *want));
             if let Some(u) = matching {
                 return if sometimes(u.at) {
-                    Verdict::OnlySometimes
+                    Verdict::OnlySometimes(u.at)
                 } else {
                     Verdict::Ok
                 };
@@ -131,9 +218,9 @@ fn verdict(inv: &Invocation, req: &FlagRequirement) -> Verdict {
                 .iter()
                 .find(|u| u.value.as_ref().is_some_and(|v| !v.exact))
             {
-                return Verdict::Unknown(shown(u.value.as_ref().map(|v| v.text.as_str())));
+                return Verdict::Unknown(shown(u.value.as_ref().map(|v| v.text.as_str())), u.at);
             }
-            Verdict::Wrong(shown(last.value.as_ref().map(|v| v.text.as_str())))
+            wrong(last)
         }
     }
 }

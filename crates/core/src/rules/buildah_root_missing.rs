@@ -22,6 +22,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                 continue;
             }
             let label = invocation_label(c, inv);
+            let mut at = inv.report_loc();
             let message = match inv.call.uses("root").last() {
                 None if written_after_positional(inv, "root") => format!(
                     "{label} has `--root` after a positional argument, where buildah no longer reads options; move it before"
@@ -41,14 +42,24 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                             continue;
                         }
                     }
-                    Some(v) => format!(
-                        "{label} passes `--root {}`; expected the storage root from `{STORAGE_ROOT_ENV}`: `--root \"${STORAGE_ROOT_ENV}\"`",
-                        v.text
-                    ),
+                    Some(v) => {
+                        if inv.via.is_none() {
+                            at = inv.argv[root.at].loc;
+                        }
+                        let from = v
+                            .from
+                            .as_ref()
+                            .map(|r| format!(" (from `{r}`)"))
+                            .unwrap_or_default();
+                        format!(
+                            "{label} passes `--root {}`{from}; expected the storage root from `{STORAGE_ROOT_ENV}`: `--root \"${STORAGE_ROOT_ENV}\"`",
+                            v.text
+                        )
+                    }
                     None => format!("{label} passes `--root` without a value"),
                 },
             };
-            out.at(RULE, Level::Error, c, inv.report_loc(), message);
+            out.at(RULE, Level::Error, c, at, message);
         }
     }
 }

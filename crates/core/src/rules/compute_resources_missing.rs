@@ -47,6 +47,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
             Some(_) if c.container().compute.is_some() => format!("{}.{field}", c.container().path),
             _ => c.container().path.clone(),
         };
+        let them = if missing.len() == 1 { "it" } else { "them" };
         out.container(
             RULE,
             Level::Error,
@@ -54,7 +55,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
             path,
             None,
             format!(
-                "buildah runs without {} in `{field}`; set them {where_} so the build cannot take the node down",
+                "buildah runs without {} in `{field}`; set {them} {where_} so the build cannot take the node down",
                 missing.join(", ")
             ),
         );

@@ -195,7 +195,10 @@ pub(crate) fn invocation_label(
     c: &ContainerContext<'_, '_>,
     inv: &crate::analysis::Invocation,
 ) -> String {
-    let what = inv.describe();
+    let mut what = inv.describe();
+    if let Some(var) = &inv.built_in {
+        what = format!("{what} (built in `{var}`)");
+    }
     match &inv.via {
         Some((func, loc)) => format!("{what} via `{func}` at {}", c.where_(*loc)),
         None => format!("{what} at {}", c.where_(inv.loc)),
@@ -205,7 +208,10 @@ pub(crate) fn invocation_label(
 /// ` (options in `$(params.EXTRA)` cannot be checked)` when some arguments are unknown.
 pub(crate) fn opaque_hint(inv: &crate::analysis::Invocation) -> String {
     match inv.call.opaque.first().and_then(|&i| inv.argv.get(i)) {
-        Some(f) => format!(" (options in `{}` cannot be checked)", f.text),
+        Some(f) => format!(
+            " (`{}` is only known when the step runs and may add options)",
+            f.text
+        ),
         None => String::new(),
     }
 }

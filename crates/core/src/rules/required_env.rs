@@ -150,7 +150,12 @@ fn expectation(req: &RequiredEnv, workspaces: &[&str]) -> String {
             "TMPDIR" => ".tmp".to_string(),
             other => format!(".{}", other.to_ascii_lowercase().replace('_', "-")),
         };
-        format!("a path under a workspace, e.g. `$(workspaces.{ws}.path)/{dir}`")
+        let declare = if workspaces.is_empty() {
+            " (declare one in `spec.workspaces`)"
+        } else {
+            ""
+        };
+        format!("a path under a workspace{declare}, e.g. `$(workspaces.{ws}.path)/{dir}`")
     } else if let Some(p) = &req.value_pattern {
         format!("a value matching `{}`", p.source)
     } else {

@@ -276,7 +276,8 @@ pub fn defaults_json() -> Value {
         "mandatoryFlags": {
             "global": ["--storage-driver=vfs"],
             "build": ["--format=oci", "--no-cache", "--layers=false", "--squash", "--ulimit=nofile=4096:8192"],
-            "push": ["--digestfile"]
+            "push": ["--digestfile"],
+            "manifest push": ["--digestfile"]
         },
         "computeResources": {
             "requests": ["memory", "cpu"],

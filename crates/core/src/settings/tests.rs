@@ -44,6 +44,7 @@ fn empty_and_null_settings_give_the_seed_defaults() {
                 "build --squash",
                 "build --ulimit=nofile=4096:8192",
                 "global --storage-driver=vfs",
+                "manifest push --digestfile",
                 "push --digestfile",
             ]
         );

@@ -116,7 +116,11 @@ impl<'v> Reader<'v> {
         let misnamed_resources = (role != Role::StepAction
             && c.get(wrong).is_some_and(|v| !v.is_null()))
         .then_some(wrong);
-        let v1beta1_resources = self.version == ApiVersion::V1beta1 && compute.is_some();
+        // An empty `resources: {}` loses nothing when renamed.
+        let v1beta1_resources = self.version == ApiVersion::V1beta1
+            && compute
+                .as_ref()
+                .is_some_and(|c| !c.requests.is_empty() || !c.limits.is_empty());
         Container {
             role,
             index,

@@ -151,7 +151,27 @@ pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed>
         (_, "v1") if kind != Kind::StepAction => ApiVersion::V1,
         (_, "v1beta1") => ApiVersion::V1beta1,
         (Kind::StepAction, "v1alpha1") => ApiVersion::V1alpha1,
-        _ => return Ok(Err(Skip::UnsupportedVersion(api_version.to_string()))),
+        _ => {
+            // Only worth a warning when the object holds steps the policy would have read.
+            let holds_steps = obj.get("spec").and_then(Value::as_object).is_some_and(|s| {
+                [
+                    "steps",
+                    "taskSpec",
+                    "pipelineSpec",
+                    "tasks",
+                    "finally",
+                    "image",
+                    "script",
+                ]
+                .iter()
+                .any(|k| s.contains_key(*k))
+            });
+            return Ok(Err(if holds_steps {
+                Skip::UnsupportedVersion(api_version.to_string())
+            } else {
+                Skip::NotApplicable
+            }));
+        }
     };
     let mut reader = Reader {
         version,

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 pub enum ParamDefault<'v> {
     None,
     String(&'v str),
+    /// A number or boolean default: Tekton reads it as its text (`8080` is `"8080"`).
+    Scalar(String),
     Array(Vec<&'v str>),
     Object(&'v Map<String, Value>),
 }
@@ -42,7 +44,7 @@ pub enum TektonRef<'v> {
 
 /// Resolves the text of a reference such as `$(params.IMAGE)`, `$(params["a.b"])`,
 /// `$(params.ARGS[*])`, `$(inputs.params.X)` or `${inputs.params.X}`.
-pub fn resolve_ref<'v>(text: &str, params: &Params<'v>) -> TektonRef<'v> {
+pub fn resolve_ref<'p>(text: &str, params: &'p Params<'_>) -> TektonRef<'p> {
     let body = text
         .strip_prefix("$(")
         .and_then(|t| t.strip_suffix(')'))
@@ -87,6 +89,7 @@ pub fn resolve_ref<'v>(text: &str, params: &Params<'v>) -> TektonRef<'v> {
     };
     match (default, tail) {
         (ParamDefault::String(s), "") => TektonRef::Value(s),
+        (ParamDefault::Scalar(s), "") => TektonRef::Value(s),
         (ParamDefault::Array(items), "[*]") => TektonRef::Array(items.clone()),
         (ParamDefault::Array(items), t) => {
             let idx = t
@@ -146,16 +149,8 @@ impl<'v> Reader<'v> {
                     }
                 }
                 Some(Value::Object(m)) => ParamDefault::Object(m),
-                Some(other) => {
-                    self.problem(
-                        &format!("{p_path}.default"),
-                        format!(
-                            "expected a string, list or object, found {}",
-                            describe(other)
-                        ),
-                    );
-                    ParamDefault::None
-                }
+                // Tekton reads a number or boolean default as its text.
+                Some(scalar) => ParamDefault::Scalar(scalar.to_string()),
             };
             decls.push((name.as_str(), default));
         }
