@@ -136,10 +136,20 @@ pub fn admission_request(object: &Value, operation: &str) -> Value {
     })
 }
 
-/// Every document of a YAML file as JSON values.
+/// Every document of a YAML file as JSON values (the first document that is not valid YAML
+/// fails the whole file).
 pub fn yaml_documents(path: &Path) -> Result<Vec<Value>, String> {
+    yaml_each(path)?.into_iter().collect()
+}
+
+/// Every document of a YAML file, each as a JSON value or the reason it is not valid YAML.
+pub fn yaml_each(path: &Path) -> Result<Vec<Result<Value, String>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    tekton_buildah_core::yaml::load(&text)
-        .map(|docs| docs.into_iter().map(|d| d.value).collect())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    Ok(tekton_buildah_core::yaml::load_documents(&text)
+        .into_iter()
+        .map(|d| {
+            d.map(|d| d.value)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect())
 }

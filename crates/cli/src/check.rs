@@ -38,7 +38,9 @@ pub struct FileResult {
     /// Its text, for snippets (None when it could not be read).
     pub text: Option<String>,
     pub findings: Vec<Located>,
-    pub error: Option<FileError>,
+    /// What could not be checked: the file (unreadable, not UTF-8) or single documents that
+    /// are not valid YAML.
+    pub errors: Vec<FileError>,
 }
 
 /// Checks every input, using all cores; results are in input order.
@@ -86,11 +88,11 @@ fn check_input(input: &Input, settings: &Settings) -> FileResult {
             name,
             text: None,
             findings: Vec::new(),
-            error: Some(FileError {
+            errors: vec![FileError {
                 line: 0,
                 col: 0,
                 message: format!("cannot read: {e}"),
-            }),
+            }],
         },
     }
 }
@@ -107,7 +109,7 @@ pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileRes
                 name,
                 text: None,
                 findings: Vec::new(),
-                error: Some(FileError {
+                errors: vec![FileError {
                     line,
                     col,
                     message: format!(
@@ -115,31 +117,28 @@ pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileRes
                         e.as_bytes()[valid.len()],
                         valid.len()
                     ),
-                }),
+                }],
             }
         }
     }
 }
 
-/// Checks the text of one file.
+/// Checks the text of one file: every document on its own, like the API server sees them.
 pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult {
-    let docs = match yaml::load(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            return FileResult {
-                name,
-                findings: Vec::new(),
-                error: Some(FileError {
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for (i, doc) in yaml::load_documents(&text).into_iter().enumerate() {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(FileError {
                     line: e.line,
                     col: e.col,
                     message: format!("not valid YAML: {}", e.message),
-                }),
-                text: Some(text),
-            };
-        }
-    };
-    let mut findings = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
+                });
+                continue;
+            }
+        };
         for finding in check_object(&doc.value, settings).findings {
             let at = doc.locate(&finding.path, finding.span);
             let width = match (at.exact, finding.span) {
@@ -162,7 +161,7 @@ pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult
         name,
         text: Some(text),
         findings,
-        error: None,
+        errors,
     }
 }
 

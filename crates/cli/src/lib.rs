@@ -157,7 +157,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Format::Github => output::github::render(&results),
     };
     let _ = out.write_all(rendered.as_bytes());
-    if results.iter().any(|r| r.error.is_some()) {
+    if results.iter().any(|r| !r.errors.is_empty()) {
         return status::ERROR;
     }
     let threshold = match args.fail_on {

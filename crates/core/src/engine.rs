@@ -2,7 +2,7 @@
 //! invocations, which steps run buildah), runs the rules, applies the configured levels and
 //! returns the findings in document order.
 
-use crate::analysis::{self, Analysis, Loc, Source, line_of};
+use crate::analysis::{self, Analysis, Files, Loc, Source, line_of};
 use crate::finding::Finding;
 use crate::rules::{self, Level, RuleId};
 use crate::settings::Settings;
@@ -259,12 +259,26 @@ fn prepare<'a, 'v>(
 ) -> TaskContext<'a, 'v> {
     let mut containers = Vec::with_capacity(spec.steps.len() + spec.sidecars.len());
     let template = spec.step_template.as_ref();
+    // Steps run in order and share the Task's volumes: what one writes, the next may run.
+    let mut written = Files::new();
     for (rank, c) in (1..).zip(spec.steps.iter().chain(spec.sidecars.iter())) {
         let merged = match c.role {
             Role::Step => merge_step(c, template),
             _ => merge_step(c, None),
         };
-        let analysis = analysis::analyze(&merged, &spec.params);
+        let inherited = if c.role == Role::Step {
+            written.clone()
+        } else {
+            Files::new()
+        };
+        let analysis = analysis::analyze_after(&merged, &spec.params, &inherited);
+        if c.role == Role::Step {
+            let step = c.describe();
+            written = analysis.files.clone();
+            for w in written.values_mut() {
+                w.pass_on(&step);
+            }
+        }
         let image_matches = merged.image.is_some_and(|image| {
             let resolved = analysis::resolve_value(image, &spec.params);
             settings.is_buildah_image(&resolved)

@@ -157,22 +157,65 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Every non-empty document of a YAML stream.
+/// Every non-empty document of a YAML stream; the first error fails the whole stream.
 pub fn load(text: &str) -> Result<Vec<Document>, YamlError> {
+    load_documents(text).into_iter().collect()
+}
+
+/// Every non-empty document of a YAML stream, each read on its own the way `kubectl` reads a
+/// file (split at `---` lines): a document that is not valid YAML is an error for that
+/// document, and the others are still read.
+pub fn load_documents(text: &str) -> Vec<Result<Document, YamlError>> {
+    let mut out = Vec::new();
+    for (first_line, chunk) in split_documents(text) {
+        match load_chunk(chunk, first_line - 1) {
+            Ok(docs) => out.extend(docs.into_iter().map(Ok)),
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    out
+}
+
+/// The stream cut before each line that is `---` (trailing blanks allowed), with the 1-based
+/// line each piece starts at.
+fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (line_no, line) in (1..).zip(text.split_inclusive('\n')) {
+        let is_separator = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.trim_end().is_empty());
+        if is_separator && offset > start {
+            pieces.push((start_line, &text[start..offset]));
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push((start_line, &text[start..]));
+    }
+    pieces
+}
+
+/// Reads one piece of a stream whose first line is line `line_offset + 1` of the file.
+fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
     loader.early_parse(false);
     let scan = parser.load(&mut loader, true);
     if let Some(e) = loader.error().cloned().or(scan.err()) {
         return Err(YamlError {
-            line: e.marker().line() as u32,
+            line: e.marker().line() as u32 + line_offset,
             col: e.marker().col() as u32 + 1,
             message: e.info().to_string(),
         });
     }
     let mut out = Vec::new();
     for doc in &loader.into_documents() {
-        let (value, nodes) = convert(doc, 0)?;
+        let (value, nodes) = convert(doc, 0, line_offset)?;
         if value.is_null() {
             continue;
         }
@@ -185,30 +228,30 @@ pub fn load(text: &str) -> Result<Vec<Document>, YamlError> {
     Ok(out)
 }
 
-fn pos(m: &saphyr::Marker) -> Pos {
+fn pos(m: &saphyr::Marker, line_offset: u32) -> Pos {
     Pos {
-        line: m.line() as u32,
+        line: m.line() as u32 + line_offset,
         col: m.col() as u32 + 1,
     }
 }
 
-fn error_at(node: &MarkedYaml<'_>, message: impl Into<String>) -> YamlError {
+fn error_at(node: &MarkedYaml<'_>, line_offset: u32, message: impl Into<String>) -> YamlError {
     YamlError {
-        line: node.span.start.line() as u32,
+        line: node.span.start.line() as u32 + line_offset,
         col: node.span.start.col() as u32 + 1,
         message: message.into(),
     }
 }
 
-fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<(Value, Node), YamlError> {
+fn convert(node: &MarkedYaml<'_>, depth: usize, off: u32) -> Result<(Value, Node), YamlError> {
     if depth > MAX_DEPTH {
-        return Err(error_at(node, "nested too deeply"));
+        return Err(error_at(node, off, "nested too deeply"));
     }
-    let at = pos(&node.span.start);
+    let at = pos(&node.span.start, off);
     Ok(match &node.data {
         YamlData::Representation(text, style, tag) => {
             let scalar = Scalar::parse_from_cow_and_metadata(text.clone(), *style, tag.as_ref())
-                .ok_or_else(|| error_at(node, format!("`{text}` does not match its tag")))?;
+                .ok_or_else(|| error_at(node, off, format!("`{text}` does not match its tag")))?;
             (
                 scalar_value(&scalar),
                 Node::Scalar {
@@ -222,7 +265,7 @@ fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<(Value, Node), YamlErr
             let mut values = Vec::with_capacity(items.len());
             let mut nodes = Vec::with_capacity(items.len());
             for i in items {
-                let (v, n) = convert(i, depth + 1)?;
+                let (v, n) = convert(i, depth + 1, off)?;
                 values.push(v);
                 nodes.push(n);
             }
@@ -238,17 +281,17 @@ fn convert(node: &MarkedYaml<'_>, depth: usize) -> Result<(Value, Node), YamlErr
                         Value::String(s) => s,
                         other => other.to_string(),
                     },
-                    _ => return Err(error_at(k, "a mapping key must be a plain value")),
+                    _ => return Err(error_at(k, off, "a mapping key must be a plain value")),
                 };
-                let (value, child) = convert(v, depth + 1)?;
-                entries.push((key.clone(), pos(&k.span.start), child));
+                let (value, child) = convert(v, depth + 1, off)?;
+                entries.push((key.clone(), pos(&k.span.start, off), child));
                 obj.insert(key, value);
             }
             (Value::Object(obj), Node::Map { at, entries })
         }
-        YamlData::Tagged(_, inner) => convert(inner, depth + 1)?,
-        YamlData::Alias(_) => return Err(error_at(node, "unresolved alias")),
-        YamlData::BadValue => return Err(error_at(node, "invalid value")),
+        YamlData::Tagged(_, inner) => convert(inner, depth + 1, off)?,
+        YamlData::Alias(_) => return Err(error_at(node, off, "unresolved alias")),
+        YamlData::BadValue => return Err(error_at(node, off, "invalid value")),
     })
 }
 
@@ -291,6 +334,19 @@ mod tests {
     fn block_scalars_keep_their_text() {
         let docs = load("script: |\n  #!/bin/sh\n  buildah bud .\n").unwrap();
         assert_eq!(docs[0].value["script"], "#!/bin/sh\nbuildah bud .\n");
+    }
+
+    #[test]
+    fn a_bad_document_does_not_hide_the_others() {
+        let text = "a: 1\n---\nb: {{x}}\n--- \nc: 3\n---\n";
+        let docs = load_documents(text);
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].as_ref().unwrap().value, serde_json::json!({"a": 1}));
+        assert_eq!(docs[1].as_ref().unwrap_err().line, 3);
+        let third = docs[2].as_ref().unwrap();
+        assert_eq!(third.value, serde_json::json!({"c": 3}));
+        assert_eq!(third.line, 5);
+        assert_eq!(third.locate("c", None).pos, Pos { line: 5, col: 1 });
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Usage: policy-run [--policy policy.wasm] [--settings settings.json] FILE_OR_DIR...
 
-use e2e_tests::{Policy, default_wasm, yaml_documents};
+use e2e_tests::{Policy, default_wasm, yaml_each};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     files.sort();
     let mut failed = false;
     for file in &files {
-        let docs = match yaml_documents(file) {
+        let docs = match yaml_each(file) {
             Ok(d) => d,
             Err(e) => {
                 println!("ERROR     {e}");
@@ -69,6 +69,14 @@ fn main() -> ExitCode {
             }
         };
         for doc in docs {
+            let doc = match doc {
+                Ok(d) => d,
+                Err(e) => {
+                    println!("ERROR     not valid YAML: {e}");
+                    failed = true;
+                    continue;
+                }
+            };
             let name = format!(
                 "{} {}/{}",
                 file.display(),

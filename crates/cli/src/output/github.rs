@@ -22,16 +22,15 @@ pub fn render(results: &[FileResult]) -> String {
     let mut out = String::new();
     for r in results {
         let file = property(&r.name);
-        if let Some(e) = &r.error {
+        for e in &r.errors {
             let _ = writeln!(
                 out,
                 "::error file={file},line={},col={},title={}::{}",
                 e.line.max(1),
                 e.col.max(1),
-                property("tekton-buildah-lint: file not checked"),
+                property("tekton-buildah-lint: not checked"),
                 data(&e.message)
             );
-            continue;
         }
         for l in sorted(r) {
             let kind = match l.finding.level {

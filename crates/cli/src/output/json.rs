@@ -11,14 +11,13 @@ pub fn render(results: &[FileResult]) -> String {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     for r in results {
-        if let Some(e) = &r.error {
+        for e in &r.errors {
             errors.push(json!({
                 "file": r.name,
                 "line": e.line,
                 "column": e.col,
                 "message": e.message,
             }));
-            continue;
         }
         for l in sorted(r) {
             let f = &l.finding;

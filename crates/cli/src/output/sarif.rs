@@ -71,7 +71,7 @@ pub fn render(results: &[FileResult]) -> String {
     let mut out_results = Vec::new();
     let mut notifications = Vec::new();
     for r in results {
-        if let Some(e) = &r.error {
+        for e in &r.errors {
             let mut region = json!({});
             if e.line > 0 {
                 region = json!({"startLine": e.line, "startColumn": e.col.max(1)});
@@ -81,7 +81,6 @@ pub fn render(results: &[FileResult]) -> String {
                 "message": {"text": format!("{}: {}", r.name, e.message)},
                 "locations": [{"physicalLocation": {"artifactLocation": uri(&r.name), "region": region}}],
             }));
-            continue;
         }
         for l in sorted(r) {
             let f = &l.finding;

@@ -8,9 +8,8 @@ use std::fmt::Write;
 pub fn render(results: &[FileResult], snippet: bool) -> String {
     let mut out = String::new();
     for r in results {
-        if let Some(e) = &r.error {
+        for e in &r.errors {
             let _ = writeln!(out, "{}:{}:{}: error: {}", r.name, e.line, e.col, e.message);
-            continue;
         }
         for l in sorted(r) {
             let f = &l.finding;

@@ -7,6 +7,7 @@ mod field;
 mod walk;
 
 pub use field::{Field, Loc, Source};
+pub use walk::{Files, Written};
 
 use crate::buildah::call::{BuildahCall, CallKind};
 use crate::shell::{self, Span};
@@ -73,6 +74,9 @@ pub struct Analysis {
     pub unanalyzable: Vec<Unanalyzable>,
     /// Other programs the container runs (`cat`, `skopeo`, …), each once.
     pub programs: Vec<String>,
+    /// Files written by this container and the steps before it (`cat > f <<'EOF'`, base64
+    /// decoded scripts): what a later step may run.
+    pub files: Files,
 }
 
 /// Utilities that never run buildah: a step that runs only these (and no buildah) is not a
@@ -148,6 +152,12 @@ impl Analysis {
 
 /// Analyses what a (merged) container runs.
 pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
+    analyze_after(c, params, &Files::new())
+}
+
+/// Analyses a container that runs after steps which wrote `files` (shared volumes persist
+/// between a Task's steps).
+pub fn analyze_after(c: &MergedContainer<'_, '_>, params: &Params<'_>, files: &Files) -> Analysis {
     let mut vars: HashMap<String, Var> = HashMap::with_capacity(c.env.len());
     for e in &c.env {
         let var = if e.value_from {
@@ -173,6 +183,11 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
     let args: &[&str] = c.args.unwrap_or(&[]);
     let script = c.container.script;
     let arg_fields = exec_fields(args, Source::Args, params, &vars);
+    let working_dir = c
+        .working_dir
+        .map(|d| resolve(d, params, &vars))
+        .filter(|r| r.exact && r.text.starts_with('/'))
+        .map(|r| r.text);
     let sources = Sources {
         script,
         command,
@@ -180,6 +195,8 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
     };
     if let Some(script) = script {
         let mut walker = Walker::new(params, sources, vars, Some(arg_fields));
+        walker.files = files.clone();
+        walker.cwd = working_dir;
         match interpreter(script) {
             Ok(()) => {
                 let parsed = shell::parse(script);
@@ -200,7 +217,7 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
                 ),
             }),
         }
-        return walker.out;
+        return walker.finish();
     }
     if command.is_empty() {
         let mut out = Analysis::default();
@@ -218,8 +235,10 @@ pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
     let mut argv = exec_fields(command, Source::Command, params, &vars);
     argv.extend(arg_fields);
     let mut walker = Walker::new(params, sources, vars, None);
+    walker.files = files.clone();
+    walker.cwd = working_dir;
     walker.exec(&argv);
-    walker.out
+    walker.finish()
 }
 
 /// A plain value (an image reference, an `env` value) with the task's parameter defaults

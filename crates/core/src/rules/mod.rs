@@ -197,7 +197,7 @@ pub(crate) fn invocation_label(
 ) -> String {
     let mut what = inv.describe();
     if let Some(var) = &inv.built_in {
-        what = format!("{what} (built in `{var}`)");
+        what = format!("{what} (from `{var}`)");
     }
     match &inv.via {
         Some((func, loc)) => format!("{what} via `{func}` at {}", c.where_(*loc)),

@@ -109,8 +109,10 @@ pub enum AssignValue {
 pub enum RedirKind {
     /// `<`
     Input,
-    /// `>`, `>>`, `>|`, `&>`, `&>>`, `<>`
+    /// `>`, `>|`, `&>`, `<>`
     Output,
+    /// `>>`, `&>>`
+    Append,
     /// `>&`, `<&`
     Dup,
     /// `<<`, `<<-`

@@ -919,14 +919,16 @@ impl<'a> Parser<'a> {
             (RedirKind::HereDoc, 2)
         } else if rest.starts_with(b"<&") || rest.starts_with(b">&") {
             (RedirKind::Dup, 2)
-        } else if rest.starts_with(b">>") || rest.starts_with(b">|") || rest.starts_with(b"<>") {
+        } else if rest.starts_with(b">>") {
+            (RedirKind::Append, 2)
+        } else if rest.starts_with(b">|") || rest.starts_with(b"<>") {
             (RedirKind::Output, 2)
         } else if rest.starts_with(b"<") {
             (RedirKind::Input, 1)
         } else if rest.starts_with(b">") {
             (RedirKind::Output, 1)
         } else if i == self.pos && rest.starts_with(b"&>>") {
-            (RedirKind::Output, 3)
+            (RedirKind::Append, 3)
         } else if i == self.pos && rest.starts_with(b"&>") {
             (RedirKind::Output, 2)
         } else {

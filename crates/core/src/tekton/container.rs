@@ -59,6 +59,7 @@ pub struct Container<'v> {
     pub command: Option<Vec<&'v str>>,
     pub args: Option<Vec<&'v str>>,
     pub script: Option<&'v str>,
+    pub working_dir: Option<&'v str>,
     /// The step runs a StepAction (`ref:`): its program is defined elsewhere.
     pub uses_ref: bool,
     pub env: Vec<EnvVar<'v>>,
@@ -99,6 +100,7 @@ impl<'v> Reader<'v> {
         let name = self.string_field(c, "name", &path);
         let image = self.string_field(c, "image", &path);
         let script = self.string_field(c, "script", &path);
+        let working_dir = self.string_field(c, "workingDir", &path);
         let command = self.string_list(c, "command", &path);
         let args = self.string_list(c, "args", &path);
         let uses_ref = c.get("ref").is_some_and(|r| !r.is_null());
@@ -130,6 +132,7 @@ impl<'v> Reader<'v> {
             command,
             args,
             script,
+            working_dir,
             uses_ref,
             env,
             security,

@@ -14,6 +14,7 @@ pub struct MergedContainer<'c, 'v> {
     pub image: Option<&'v str>,
     pub command: Option<&'c [&'v str]>,
     pub args: Option<&'c [&'v str]>,
+    pub working_dir: Option<&'v str>,
     /// Effective environment: template entries the step does not override, then the step's.
     pub env: Vec<&'c EnvVar<'v>>,
     /// Effective `privileged` with the path it was set at.
@@ -93,6 +94,7 @@ pub fn merge_step<'c, 'v>(
             .args
             .as_deref()
             .or(template.and_then(|t| t.args.as_deref())),
+        working_dir: step.working_dir.or(template.and_then(|t| t.working_dir)),
         env,
         privileged,
         cap_add,

@@ -1,6 +1,10 @@
 //! Follows a script statement by statement, the way the shell would run it, and records every
 //! buildah invocation and every place where what runs cannot be known.
 
+mod files;
+
+pub use files::{Files, Written};
+
 use super::expand::{FieldBuilder, shell_quote};
 use super::field::{Field, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
@@ -138,6 +142,14 @@ pub(super) struct Walker<'a, 'v> {
     conditional_words: Vec<String>,
     /// The variable holding the command string being followed (`$command`), for messages.
     built_in: Option<String>,
+    /// Files the Task has written so far (this step and the ones before it).
+    pub(super) files: Files,
+    /// What the last command printed, when known (for a pipe into the next one).
+    last_output: Option<String>,
+    /// The previous command's output, for the current command when it reads a pipe.
+    pipe_in: Option<String>,
+    /// The working directory, when known (`workingDir`, then literal `cd`).
+    pub(super) cwd: Option<String>,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -162,6 +174,22 @@ impl<'a, 'v> Walker<'a, 'v> {
             reparse_depth: 0,
             conditional_words: Vec::new(),
             built_in: None,
+            files: Files::new(),
+            last_output: None,
+            pipe_in: None,
+            cwd: None,
+        }
+    }
+
+    /// `script line 12`, `` `command[0]` ``: where a position is, for messages.
+    fn describe_loc(&self, loc: Loc) -> String {
+        match loc.source {
+            Source::Script => {
+                let script = self.sources.script.unwrap_or("");
+                format!("script line {}", line_of(script, loc.span.start))
+            }
+            Source::Command(i) => format!("`command[{i}]`"),
+            Source::Args(i) => format!("`args[{i}]`"),
         }
     }
 
@@ -186,6 +214,12 @@ impl<'a, 'v> Walker<'a, 'v> {
             });
         }
         self.work < WORK_LIMIT
+    }
+
+    /// The analysis, with the files written so far.
+    pub(super) fn finish(mut self) -> Analysis {
+        self.out.files = std::mem::take(&mut self.files);
+        self.out
     }
 
     /// Follows an exec-form command line (`command` + `args`).
@@ -289,6 +323,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
             }
             SimpleKind::Command => {
+                self.pipe_in = self.last_output.take();
                 let values: Vec<(&Assign, Var)> = s
                     .assigns
                     .iter()
@@ -557,11 +592,24 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 "source" | "." => {
+                    if let Some(file) = fields.get(next)
+                        && self.run_written_file(file, fields[next + 1..].to_vec(), ctx)
+                    {
+                        return;
+                    }
                     let target = fields.get(next).map_or("", |f| f.text.as_str());
                     self.unanalyzable(
                         f.loc,
                         format!("reads commands from `{target}`, whose content is not in the Task"),
                     );
+                    return;
+                }
+                "cd" | "pushd" => {
+                    self.note_program(name);
+                    let dir = fields
+                        .get(next)
+                        .filter(|d| d.exact && !d.text.starts_with('-'));
+                    self.cwd = dir.map(|d| files::normalize(&d.text, self.cwd.as_deref()));
                     return;
                 }
                 "set" => {
@@ -602,6 +650,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 "printf" => {
                     self.note_program(name);
+                    self.record_output(name, &fields[i..], launch, ctx);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "-v")
                         && let Some(var) = fields.get(next + pos + 1)
                     {
@@ -611,6 +660,10 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => {
                     self.note_program(name);
+                    if f.exact && self.run_written_file(f, fields[next..].to_vec(), ctx) {
+                        return;
+                    }
+                    self.record_output(name, &fields[i..], launch, ctx);
                     if name.is_empty() || name.contains('$') || f.multi {
                         self.unanalyzable(
                             f.loc,
@@ -711,6 +764,9 @@ impl<'a, 'v> Walker<'a, 'v> {
             return;
         }
         if let Some(file) = fields.get(j) {
+            if self.run_written_file(file, fields[j + 1..].to_vec(), ctx) {
+                return;
+            }
             self.unanalyzable(
                 file.loc,
                 format!(
@@ -1088,6 +1144,26 @@ impl<'a, 'v> Walker<'a, 'v> {
     /// Follows a command substitution; returns its output when it is known statically
     /// (`$(printf '%q ' …)`, used to build command strings for `sh -c`).
     fn command_sub(&mut self, body: &[Stmt], ctx: Ctx<'_>) -> Option<String> {
+        // `$(dirname "$0")`, `$(basename "$x")` of a known path.
+        if let [Stmt::Simple(s)] = body
+            && s.kind == SimpleKind::Command
+            && let Some(tool @ ("dirname" | "basename")) =
+                s.words.first().and_then(|w| literal_word(w, ctx.src))
+            && let [arg] = s.words[1..]
+                .iter()
+                .flat_map(|w| self.expand(w, ctx))
+                .collect::<Vec<_>>()
+                .as_slice()
+            && arg.exact
+        {
+            let path = arg.text.trim_end_matches('/');
+            let (dir, base) = match path.rfind('/') {
+                Some(0) => ("/", &path[1..]),
+                Some(i) => (&path[..i], &path[i + 1..]),
+                None => (".", path),
+            };
+            return Some(if tool == "dirname" { dir } else { base }.to_string());
+        }
         if let [Stmt::Simple(s)] = body
             && s.kind == SimpleKind::Command
             && s.words.first().and_then(|w| literal_word(w, ctx.src)) == Some("printf")
