@@ -4,7 +4,8 @@
 
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
-use saphyr::{MarkedYaml, Scalar, ScalarStyle, YamlData, YamlLoader};
+use saphyr::{Scalar, ScalarStyle};
+use saphyr_parser::Event;
 use serde_json::{Map, Number, Value};
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
@@ -200,32 +201,200 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
     pieces
 }
 
-/// Reads one piece of a stream whose first line is line `line_offset + 1` of the file.
+/// Most nodes alias expansion may copy in one piece (a "billion laughs" guard).
+const MAX_ALIAS_NODES: usize = 100_000;
+
+/// A collection being built.
+enum Frame {
+    Seq {
+        at: Pos,
+        anchor: usize,
+        values: Vec<Value>,
+        nodes: Vec<Node>,
+    },
+    Map {
+        at: Pos,
+        anchor: usize,
+        values: Map<String, Value>,
+        entries: Vec<(String, Pos, Node)>,
+        key: Option<(String, Pos)>,
+    },
+}
+
+/// Reads one piece of a stream whose first line is line `line_offset + 1` of the file,
+/// straight from the parser's events into JSON values and positions.
 fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
-    let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
-    loader.early_parse(false);
-    let scan = parser.load(&mut loader, true);
-    if let Some(e) = loader.error().cloned().or(scan.err()) {
-        return Err(YamlError {
-            line: e.marker().line() as u32 + line_offset,
-            col: e.marker().col() as u32 + 1,
-            message: e.info().to_string(),
-        });
-    }
     let mut out = Vec::new();
-    for doc in &loader.into_documents() {
-        let (value, nodes) = convert(doc, 0, line_offset)?;
-        if value.is_null() {
-            continue;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, (Value, Node)> = Default::default();
+    let mut aliased = 0usize;
+    let error = |line: u32, col: u32, message: String| YamlError {
+        line: line + line_offset,
+        col: col + 1,
+        message,
+    };
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| {
+            error(
+                e.marker().line() as u32,
+                e.marker().col() as u32,
+                e.info().to_string(),
+            )
+        })?;
+        let at = pos(&span.start, line_offset);
+        let complete = match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {
+                continue;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(error(
+                        at.line - line_offset,
+                        at.col - 1,
+                        "nested too deeply".into(),
+                    ));
+                }
+                if let Some(Frame::Map { key: None, .. }) = stack.last() {
+                    return Err(error(
+                        at.line - line_offset,
+                        at.col - 1,
+                        "a mapping key must be a plain value".into(),
+                    ));
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        at,
+                        anchor,
+                        values: Vec::new(),
+                        nodes: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        at,
+                        anchor,
+                        values: Map::new(),
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    at,
+                    anchor,
+                    values,
+                    nodes,
+                }) => (Value::Array(values), Node::Seq { at, items: nodes }, anchor),
+                Some(Frame::Map {
+                    at,
+                    anchor,
+                    values,
+                    entries,
+                    ..
+                }) => (Value::Object(values), Node::Map { at, entries }, anchor),
+                None => continue,
+            },
+            Event::Scalar(text, style, anchor, tag) => {
+                // A key is kept as written; a value is typed by the YAML core schema.
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    *key = Some((text.into_owned(), at));
+                    continue;
+                }
+                let scalar = Scalar::parse_from_cow_and_metadata(text.clone(), style, tag.as_ref())
+                    .ok_or_else(|| {
+                        error(
+                            at.line - line_offset,
+                            at.col - 1,
+                            format!("`{text}` does not match its tag"),
+                        )
+                    })?;
+                let node = Node::Scalar {
+                    at,
+                    literal: style == ScalarStyle::Literal,
+                };
+                (scalar_value(&scalar), node, anchor)
+            }
+            Event::Alias(id) => {
+                let Some((value, node)) = anchors.get(&id) else {
+                    return Err(error(
+                        at.line - line_offset,
+                        at.col - 1,
+                        "unknown alias".into(),
+                    ));
+                };
+                aliased += count_nodes(value);
+                if aliased > MAX_ALIAS_NODES {
+                    return Err(error(
+                        at.line - line_offset,
+                        at.col - 1,
+                        "aliases expand to too many nodes".into(),
+                    ));
+                }
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    match value {
+                        Value::String(s) => *key = Some((s.clone(), at)),
+                        _ => {
+                            return Err(error(
+                                at.line - line_offset,
+                                at.col - 1,
+                                "a mapping key must be a plain value".into(),
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                (value.clone(), node.clone(), 0)
+            }
+        };
+        let (value, node, anchor) = complete;
+        if anchor != 0 {
+            anchors.insert(anchor, (value.clone(), node.clone()));
         }
-        out.push(Document {
-            value,
-            line: nodes.at().line,
-            nodes,
-        });
+        match stack.last_mut() {
+            None => {
+                if !value.is_null() {
+                    out.push(Document {
+                        line: node.at().line,
+                        value,
+                        nodes: node,
+                    });
+                }
+            }
+            Some(Frame::Seq { values, nodes, .. }) => {
+                values.push(value);
+                nodes.push(node);
+            }
+            Some(Frame::Map {
+                values,
+                entries,
+                key,
+                ..
+            }) => {
+                if let Some((k, key_at)) = key.take() {
+                    values.insert(k.clone(), value);
+                    entries.push((k, key_at, node));
+                }
+            }
+        }
     }
     Ok(out)
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(o) => 1 + o.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
 }
 
 fn pos(m: &saphyr::Marker, line_offset: u32) -> Pos {
@@ -233,66 +402,6 @@ fn pos(m: &saphyr::Marker, line_offset: u32) -> Pos {
         line: m.line() as u32 + line_offset,
         col: m.col() as u32 + 1,
     }
-}
-
-fn error_at(node: &MarkedYaml<'_>, line_offset: u32, message: impl Into<String>) -> YamlError {
-    YamlError {
-        line: node.span.start.line() as u32 + line_offset,
-        col: node.span.start.col() as u32 + 1,
-        message: message.into(),
-    }
-}
-
-fn convert(node: &MarkedYaml<'_>, depth: usize, off: u32) -> Result<(Value, Node), YamlError> {
-    if depth > MAX_DEPTH {
-        return Err(error_at(node, off, "nested too deeply"));
-    }
-    let at = pos(&node.span.start, off);
-    Ok(match &node.data {
-        YamlData::Representation(text, style, tag) => {
-            let scalar = Scalar::parse_from_cow_and_metadata(text.clone(), *style, tag.as_ref())
-                .ok_or_else(|| error_at(node, off, format!("`{text}` does not match its tag")))?;
-            (
-                scalar_value(&scalar),
-                Node::Scalar {
-                    at,
-                    literal: *style == ScalarStyle::Literal,
-                },
-            )
-        }
-        YamlData::Value(s) => (scalar_value(s), Node::Scalar { at, literal: false }),
-        YamlData::Sequence(items) => {
-            let mut values = Vec::with_capacity(items.len());
-            let mut nodes = Vec::with_capacity(items.len());
-            for i in items {
-                let (v, n) = convert(i, depth + 1, off)?;
-                values.push(v);
-                nodes.push(n);
-            }
-            (Value::Array(values), Node::Seq { at, items: nodes })
-        }
-        YamlData::Mapping(map) => {
-            let mut obj = Map::with_capacity(map.len());
-            let mut entries = Vec::with_capacity(map.len());
-            for (k, v) in map {
-                let key = match &k.data {
-                    YamlData::Representation(text, _, _) => text.to_string(),
-                    YamlData::Value(s) => match scalar_value(s) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    },
-                    _ => return Err(error_at(k, off, "a mapping key must be a plain value")),
-                };
-                let (value, child) = convert(v, depth + 1, off)?;
-                entries.push((key.clone(), pos(&k.span.start, off), child));
-                obj.insert(key, value);
-            }
-            (Value::Object(obj), Node::Map { at, entries })
-        }
-        YamlData::Tagged(_, inner) => convert(inner, depth + 1, off)?,
-        YamlData::Alias(_) => return Err(error_at(node, off, "unresolved alias")),
-        YamlData::BadValue => return Err(error_at(node, off, "invalid value")),
-    })
 }
 
 fn scalar_value(s: &Scalar<'_>) -> Value {
