@@ -1,12 +1,12 @@
 # tekton-buildah-policy
-#   make run     build policy.wasm and evaluate examples/ through it, as a cluster would
+#   make run     lint examples/ with the CLI (make run-policy: through policy.wasm instead)
 #   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests
 
 CARGO ?= cargo
 SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
 	$(wildcard docs/rules/*.md)
 
-.PHONY: all run test setup setup-test fmt lint unit e2e check-wasm-targets clean
+.PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
 
 all: policy.wasm
 
@@ -21,9 +21,19 @@ policy.wasm: $(SOURCES) | setup
 	$(CARGO) build --locked --release --target wasm32-wasip1 -p tekton-buildah-policy
 	cp target/wasm32-wasip1/release/tekton_buildah_policy.wasm policy.wasm
 
-# The main job: every bundled example through policy.wasm in the waPC runtime.
-run: policy.wasm
-	$(CARGO) run --locked --release -q -p e2e-tests --bin policy-run -- examples/
+# The main job: the CLI over every bundled example (it exits 1 when it finds problems, which
+# the bad examples are there to show), then the same files through policy.wasm in the waPC
+# runtime: what a cluster answers for each.
+run: run-cli run-policy
+
+run-cli: setup
+	$(CARGO) build --locked --release -q -p tekton-buildah-lint
+	@echo "== tekton-buildah-lint examples/"
+	@target/release/tekton-buildah-lint --snippet examples/ || [ $$? -eq 1 ]
+
+run-policy: policy.wasm
+	@echo "== policy.wasm, as Kubewarden runs it"
+	@$(CARGO) run --locked --release -q -p e2e-tests --bin policy-run -- examples/
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -36,7 +46,7 @@ check-wasm-targets:
 	$(CARGO) build --locked -q -p tekton-buildah-core --target wasm32-unknown-unknown
 
 unit:
-	$(CARGO) test --locked -p tekton-buildah-core --all-features
+	$(CARGO) test --locked -p tekton-buildah-core -p tekton-buildah-lint --all-features
 
 e2e: policy.wasm
 	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy
