@@ -8,7 +8,11 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime_provider::wasmtime;
+use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
 /// The policy's answer to `validate`.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +32,28 @@ pub struct SettingsResponse {
 
 pub struct Policy {
     pre: WasmtimeEngineProviderPre,
+    deadlines: Option<EpochDeadlines>,
+    ticker: Option<Ticker>,
+}
+
+/// Advances the engine's epoch on a timer, as policy-server does for `--policy-timeout`.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Resource bounds for [`Policy::load_limited`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest linear memory the module may have.
+    pub memory_bytes: u64,
+    /// Longest a call may run before it is interrupted.
+    pub deadline: Duration,
 }
 
 /// `policy.wasm` at the repository root, or `$POLICY_WASM`.
@@ -61,14 +87,59 @@ impl Policy {
             .module_bytes(bytes)
             .build_pre()
             .map_err(|e| format!("cannot compile the module: {e}"))?;
-        Ok(Policy { pre })
+        Ok(Policy {
+            pre,
+            deadlines: None,
+            ticker: None,
+        })
+    }
+
+    /// Like [`Policy::load`], with a memory ceiling (linear memory cannot grow past it: the
+    /// guest's allocation fails and the call traps) and an execution deadline (epoch
+    /// interruption, like policy-server's `--policy-timeout`).
+    pub fn load_limited(path: &Path, limits: Limits) -> Result<Policy, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut config = wasmtime::Config::default();
+        config
+            .epoch_interruption(true)
+            .memory_reservation(limits.memory_bytes)
+            .memory_reservation_for_growth(0)
+            .memory_may_move(false);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| e.to_string())?;
+        let tick = Duration::from_millis(50);
+        let ticks = (limits.deadline.as_millis() / tick.as_millis()).max(1) as u64;
+        let deadlines = EpochDeadlines {
+            wapc_init: ticks,
+            wapc_func: ticks,
+        };
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .engine(engine.clone())
+            .module_bytes(&bytes)
+            .enable_epoch_interruptions(deadlines)
+            .build_pre()
+            .map_err(|e| format!("cannot compile the module: {e}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                engine.increment_epoch();
+            }
+        });
+        Ok(Policy {
+            pre,
+            deadlines: Some(deadlines),
+            ticker: Some(Ticker { stop }),
+        })
     }
 
     /// One waPC call on a fresh instance (`wapc_init` runs first).
     pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+        let _ = &self.ticker;
         let engine = self
             .pre
-            .rehydrate(None)
+            .rehydrate(self.deadlines)
             .map_err(|e| format!("cannot instantiate: {e}"))?;
         let host = wapc::WapcHost::new(Box::new(engine), None)
             .map_err(|e| format!("cannot initialise the guest: {e}"))?;

@@ -2,7 +2,7 @@
 //! invocations, which steps run buildah), runs the rules, applies the configured levels and
 //! returns the findings in document order.
 
-use crate::analysis::{self, Analysis, Files, Loc, Source, line_of};
+use crate::analysis::{self, Analysis, Files, Loc, Source};
 use crate::finding::Finding;
 use crate::rules::{self, Level, RuleId};
 use crate::settings::Settings;
@@ -11,6 +11,7 @@ use crate::tekton::{
     self, ApiVersion, Container, Kind, MergedContainer, Object, Role, Skip, TaskSpec, merge_step,
 };
 use serde_json::Value;
+use std::sync::OnceLock;
 
 /// Why a container counts as a buildah step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub struct ContainerContext<'a, 'v> {
     pub buildah: Option<BuildahEvidence>,
     /// Position in the task, for ordering findings.
     pub(crate) rank: u32,
+    /// Byte offsets where the script's lines start (built on first use).
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl ContainerContext<'_, '_> {
@@ -44,8 +47,14 @@ impl ContainerContext<'_, '_> {
     pub fn where_(&self, loc: Loc) -> String {
         match loc.source {
             Source::Script => {
-                let script = self.merged.container.script.unwrap_or("");
-                format!("script line {}", line_of(script, loc.span.start))
+                let starts = self.line_starts.get_or_init(|| {
+                    let script = self.merged.container.script.unwrap_or("");
+                    std::iter::once(0)
+                        .chain(script.match_indices('\n').map(|(i, _)| i as u32 + 1))
+                        .collect()
+                });
+                let line = starts.partition_point(|&s| s <= loc.span.start);
+                format!("script line {line}")
             }
             Source::Command(i) => format!("`command[{i}]`"),
             Source::Args(i) => format!("`args[{i}]`"),
@@ -84,19 +93,39 @@ pub struct Site {
     pub rank: u32,
 }
 
+/// Most findings one object reports; the rest are counted. Only hostile or generated objects
+/// come near it, and it keeps the admission response small.
+pub const MAX_FINDINGS: usize = 1000;
+
 /// Collects findings with their rule's default level.
 pub struct Findings<'s> {
     settings: &'s Settings,
     items: Vec<Finding>,
     spec_index: u32,
+    /// Whether findings beyond [`MAX_FINDINGS`] were left out.
+    omitted: bool,
 }
 
 impl Findings<'_> {
+    /// No more findings are kept: rules may stop looking.
+    pub fn full(&self) -> bool {
+        self.items.len() >= MAX_FINDINGS
+    }
+
+    /// Notes that a rule stopped early because the list is full.
+    pub fn note_omitted(&mut self) {
+        self.omitted = true;
+    }
+
     /// Reports a finding with the rule's default level for it.
     pub fn push(&mut self, rule: RuleId, default: Level, site: Site, message: String) {
         let Some(level) = self.settings.level(rule, default) else {
             return;
         };
+        if self.full() {
+            self.omitted = true;
+            return;
+        }
         let offset = site.span.map_or(0, |s| s.start);
         self.items.push(Finding {
             rule,
@@ -159,8 +188,10 @@ pub enum Checked {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub checked: Checked,
-    /// Every finding, in document order.
+    /// Every finding, in document order (at most [`MAX_FINDINGS`]).
     pub findings: Vec<Finding>,
+    /// Whether there were more findings than [`MAX_FINDINGS`] (the rest are not listed).
+    pub omitted: bool,
 }
 
 impl Report {
@@ -180,8 +211,13 @@ impl Report {
             return None;
         }
         let n = errors.len();
+        let more = if self.omitted {
+            format!("; and more: only the first {MAX_FINDINGS} findings are listed")
+        } else {
+            String::new()
+        };
         Some(format!(
-            "{n} problem{}: {}",
+            "{n} problem{}: {}{more}",
             if n == 1 { "" } else { "s" },
             errors.join("; ")
         ))
@@ -194,6 +230,7 @@ pub fn check_object(object: &Value, settings: &Settings) -> Report {
         settings,
         items: Vec::new(),
         spec_index: 0,
+        omitted: false,
     };
     let checked = match tekton::read_object(object) {
         Err(bad) => {
@@ -210,6 +247,7 @@ pub fn check_object(object: &Value, settings: &Settings) -> Report {
             }
         }
     };
+    let omitted = findings.omitted;
     let mut items = findings.items;
     items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     items.dedup_by(|a, b| {
@@ -218,6 +256,7 @@ pub fn check_object(object: &Value, settings: &Settings) -> Report {
     Report {
         checked,
         findings: items,
+        omitted,
     }
 }
 
@@ -245,9 +284,11 @@ fn check_read_object(obj: &Object<'_>, settings: &Settings, findings: &mut Findi
     for bad in &obj.malformed {
         invalid(findings, &bad.path, &bad.message);
     }
+    // One work budget for the whole object, shared by all its containers.
+    let mut budget = analysis::WORK_BUDGET;
     for (index, spec) in obj.specs.iter().enumerate() {
         findings.spec_index = index as u32;
-        let task = prepare(obj, spec, settings);
+        let task = prepare(obj, spec, settings, &mut budget);
         rules::check_task(&task, settings, findings);
     }
 }
@@ -256,11 +297,12 @@ fn prepare<'a, 'v>(
     obj: &Object<'v>,
     spec: &'a TaskSpec<'v>,
     settings: &Settings,
+    budget: &mut u32,
 ) -> TaskContext<'a, 'v> {
     let mut containers = Vec::with_capacity(spec.steps.len() + spec.sidecars.len());
     let template = spec.step_template.as_ref();
     // Steps run in order and share the Task's volumes: what one writes, the next may run.
-    let mut written = Files::new();
+    let mut written = Files::default();
     for (rank, c) in (1..).zip(spec.steps.iter().chain(spec.sidecars.iter())) {
         let merged = match c.role {
             Role::Step => merge_step(c, template),
@@ -269,9 +311,10 @@ fn prepare<'a, 'v>(
         let inherited = if c.role == Role::Step {
             written.clone()
         } else {
-            Files::new()
+            Files::default()
         };
-        let analysis = analysis::analyze_after(&merged, &spec.params, &inherited);
+        let analysis = analysis::analyze_after(&merged, &spec.params, &inherited, (*budget).max(1));
+        *budget = budget.saturating_sub(analysis.work);
         if c.role == Role::Step {
             let step = c.describe();
             written = analysis.files.clone();
@@ -297,6 +340,7 @@ fn prepare<'a, 'v>(
             analysis,
             buildah,
             rank,
+            line_starts: OnceLock::new(),
         });
     }
     TaskContext {

@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod buildah;
 mod engine;
 mod finding;
+mod fxhash;
 pub mod rules;
 pub mod settings;
 pub mod shell;
@@ -20,7 +21,7 @@ pub mod tekton;
 #[cfg(feature = "yaml")]
 pub mod yaml;
 
-pub use engine::{Checked, Report, check_object};
+pub use engine::{Checked, MAX_FINDINGS, Report, check_object};
 pub use finding::Finding;
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

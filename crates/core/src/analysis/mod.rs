@@ -10,11 +10,12 @@ pub use field::{Field, Loc, Source};
 pub use walk::{Files, Written};
 
 use crate::buildah::call::{BuildahCall, CallKind};
+use crate::fxhash::FxHashMap;
 use crate::shell::{self, Span};
 use crate::tekton::{MergedContainer, Params, TektonRef, resolve_ref};
-use std::collections::HashMap;
 use walk::{Origin, Sources, Var, Walker};
 
+#[cfg(test)]
 pub(crate) use walk::line_of;
 
 /// One buildah command line found in a container.
@@ -77,7 +78,13 @@ pub struct Analysis {
     /// Files written by this container and the steps before it (`cat > f <<'EOF'`, base64
     /// decoded scripts): what a later step may run.
     pub files: Files,
+    /// Statements and arguments followed (counted against the object's work budget).
+    pub work: u32,
 }
+
+/// Statements and arguments the analysis follows for one object, all containers together.
+/// Past it, the remaining code is reported as not analysed (`buildah-unanalyzable`).
+pub const WORK_BUDGET: u32 = walk::WORK_LIMIT;
 
 /// Utilities that never run buildah: a step that runs only these (and no buildah) is not a
 /// buildah step, whatever its image (`cat` of a digest file on a buildah image).
@@ -152,13 +159,18 @@ impl Analysis {
 
 /// Analyses what a (merged) container runs.
 pub fn analyze(c: &MergedContainer<'_, '_>, params: &Params<'_>) -> Analysis {
-    analyze_after(c, params, &Files::new())
+    analyze_after(c, params, &Files::default(), WORK_BUDGET)
 }
 
 /// Analyses a container that runs after steps which wrote `files` (shared volumes persist
 /// between a Task's steps).
-pub fn analyze_after(c: &MergedContainer<'_, '_>, params: &Params<'_>, files: &Files) -> Analysis {
-    let mut vars: HashMap<String, Var> = HashMap::with_capacity(c.env.len());
+pub fn analyze_after(
+    c: &MergedContainer<'_, '_>,
+    params: &Params<'_>,
+    files: &Files,
+    budget: u32,
+) -> Analysis {
+    let mut vars: FxHashMap<String, Var> = FxHashMap::default();
     for e in &c.env {
         let var = if e.value_from {
             Var::Unknown
@@ -197,6 +209,7 @@ pub fn analyze_after(c: &MergedContainer<'_, '_>, params: &Params<'_>, files: &F
         let mut walker = Walker::new(params, sources, vars, Some(arg_fields));
         walker.files = files.clone();
         walker.cwd = working_dir;
+        walker.work_limit = budget;
         match interpreter(script) {
             Ok(()) => {
                 let parsed = shell::parse(script);
@@ -237,6 +250,7 @@ pub fn analyze_after(c: &MergedContainer<'_, '_>, params: &Params<'_>, files: &F
     let mut walker = Walker::new(params, sources, vars, None);
     walker.files = files.clone();
     walker.cwd = working_dir;
+    walker.work_limit = budget;
     walker.exec(&argv);
     walker.finish()
 }
@@ -244,7 +258,7 @@ pub fn analyze_after(c: &MergedContainer<'_, '_>, params: &Params<'_>, files: &F
 /// A plain value (an image reference, an `env` value) with the task's parameter defaults
 /// filled in: `$(params.BUILDER_IMAGE)` becomes the default image.
 pub fn resolve_value(text: &str, params: &Params<'_>) -> String {
-    resolve_text(text, params, &HashMap::new()).0
+    resolve_text(text, params, &FxHashMap::default()).0
 }
 
 /// `Ok` when a script runs in a shell: no shebang (Tekton uses `/bin/sh`) or a shell's.
@@ -283,7 +297,7 @@ fn exec_fields(
     items: &[&str],
     source: fn(u32) -> Source,
     params: &Params<'_>,
-    vars: &HashMap<String, Var>,
+    vars: &FxHashMap<String, Var>,
 ) -> Vec<Field> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -335,12 +349,12 @@ struct Resolved {
 
 /// Replaces Tekton references and Kubernetes `$(VAR)` references in a plain (non-shell)
 /// string. Unknown references stay as written and make the result inexact.
-fn resolve_text(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) -> (String, bool) {
+fn resolve_text(text: &str, params: &Params<'_>, vars: &FxHashMap<String, Var>) -> (String, bool) {
     let r = resolve(text, params, vars);
     (r.text, r.exact)
 }
 
-fn resolve(text: &str, params: &Params<'_>, vars: &HashMap<String, Var>) -> Resolved {
+fn resolve(text: &str, params: &Params<'_>, vars: &FxHashMap<String, Var>) -> Resolved {
     let mut from = None;
     if !text.contains('$') {
         return Resolved {

@@ -51,7 +51,7 @@ fn options(a: &Analysis) -> Vec<String> {
         .iter()
         .map(|o| match &o.value {
             Some(v) => format!("{}={}", o.long, v.text),
-            None => o.long.clone(),
+            None => o.long.to_string(),
         })
         .collect()
 }
@@ -170,7 +170,7 @@ fn unreadable_commands_are_reported() {
             "`eval` runs the command line in `$BUILD`, which is only known",
         ),
         (
-            "printf '%s' \"Zm9v\" | base64 -d | bash",
+            "curl -sSfL \"$URL\" | bash",
             "runs a script read from a pipe",
         ),
         (

@@ -11,6 +11,7 @@
 
 use super::table::{COMMANDS, Command, Flag, GLOBAL_FLAGS};
 use crate::analysis::Field;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallKind {
@@ -31,10 +32,8 @@ pub enum CallKind {
 pub struct OptionUse {
     /// The option's entry, when the subcommand or buildah's globals know it.
     pub flag: Option<&'static Flag>,
-    /// Long name without dashes (the written name for unknown short options).
-    pub long: String,
-    /// As written: `--format`, `-f`.
-    pub written: String,
+    /// Long name without dashes (the written name for unknown options).
+    pub long: Cow<'static, str>,
     /// One of buildah's global options.
     pub global: bool,
     /// Written before the subcommand.
@@ -223,8 +222,8 @@ pub fn parse_call(argv: &[Field]) -> BuildahCall {
             };
             call.options.push(OptionUse {
                 flag,
-                long: name.to_string(),
-                written: format!("--{name}"),
+                long: flag
+                    .map_or_else(|| Cow::Owned(name.to_string()), |fl| Cow::Borrowed(fl.long)),
                 global,
                 before_command,
                 value,
@@ -261,8 +260,8 @@ pub fn parse_call(argv: &[Field]) -> BuildahCall {
                 }
                 call.options.push(OptionUse {
                     flag,
-                    long: flag.map_or_else(|| c.to_string(), |fl| fl.long.to_string()),
-                    written: format!("-{c}"),
+                    long: flag
+                        .map_or_else(|| Cow::Owned(c.to_string()), |fl| Cow::Borrowed(fl.long)),
                     global,
                     before_command: first_command_word.is_some_and(|cw| at < cw),
                     value,

@@ -33,6 +33,10 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
     }
     for c in buildah_containers(task) {
         for inv in &c.analysis.invocations {
+            if out.full() {
+                out.note_omitted();
+                return;
+            }
             let (CallKind::Command, Some(cmd)) = (&inv.call.kind, inv.call.command) else {
                 continue;
             };

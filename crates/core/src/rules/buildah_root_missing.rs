@@ -18,6 +18,10 @@ pub(crate) const STORAGE_ROOT_ENV: &str = "BUILDAH_STORAGE_ROOT";
 pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut Findings<'_>) {
     for c in buildah_containers(task) {
         for inv in &c.analysis.invocations {
+            if out.full() {
+                out.note_omitted();
+                return;
+            }
             if inv.call.kind != CallKind::Command || !inv.call.touches_storage() {
                 continue;
             }

@@ -26,6 +26,10 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
             );
         }
         for inv in &c.analysis.invocations {
+            if out.full() {
+                out.note_omitted();
+                return;
+            }
             if let CallKind::Undetermined { at } = inv.call.kind {
                 let word = inv.argv.get(at).map_or("", |f| f.text.as_str());
                 out.at(

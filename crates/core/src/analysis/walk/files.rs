@@ -6,8 +6,8 @@
 
 use super::{Ctx, Launch, Origin, Var, Walker};
 use crate::analysis::Field;
+use crate::fxhash::FxHashMap;
 use crate::shell::{ParamName, ParamOp, Part, RedirKind};
-use std::collections::HashMap;
 
 /// Most alternative contents kept for one file.
 const MAX_CONTENTS: usize = 4;
@@ -39,7 +39,7 @@ impl Written {
 }
 
 /// Files written so far, by path.
-pub type Files = HashMap<String, Written>;
+pub type Files = FxHashMap<String, Written>;
 
 /// A path as written, made absolute against the working directory when that is known.
 pub(crate) fn normalize(path: &str, cwd: Option<&str>) -> String {

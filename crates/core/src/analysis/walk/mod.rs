@@ -9,15 +9,15 @@ use super::expand::{FieldBuilder, shell_quote};
 use super::field::{Field, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
 use crate::buildah::call::{CallKind, parse_call};
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::shell::{
     self, Assign, AssignValue, Function, HereDoc, Param, ParamIndex, ParamName, ParamOp, Part,
     RedirKind, Script, Simple, SimpleKind, Span, Stmt, Word,
 };
 use crate::tekton::{Params, TektonRef, resolve_ref};
-use std::collections::HashMap;
 
 /// Statements and arguments one container may make the analysis follow.
-const WORK_LIMIT: u32 = 200_000;
+pub(crate) const WORK_LIMIT: u32 = 200_000;
 /// Deepest chain of function calls followed.
 const MAX_CALL_DEPTH: usize = 16;
 /// Deepest chain of `sh -c` / `eval` strings parsed again.
@@ -127,7 +127,7 @@ struct Launch<'s> {
 pub(super) struct Walker<'a, 'v> {
     params: &'a Params<'v>,
     sources: Sources<'a>,
-    vars: HashMap<String, Var>,
+    vars: FxHashMap<String, Var>,
     positional: Option<Vec<Field>>,
     pub(super) out: Analysis,
     call_stack: Vec<String>,
@@ -150,13 +150,17 @@ pub(super) struct Walker<'a, 'v> {
     pipe_in: Option<String>,
     /// The working directory, when known (`workingDir`, then literal `cd`).
     pub(super) cwd: Option<String>,
+    /// Calls already recorded (see [`call_key`]).
+    seen_calls: FxHashSet<u64>,
+    /// Work this container may still do (the object's budget is shared by its containers).
+    pub(super) work_limit: u32,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
     pub(super) fn new(
         params: &'a Params<'v>,
         sources: Sources<'a>,
-        vars: HashMap<String, Var>,
+        vars: FxHashMap<String, Var>,
         positional: Option<Vec<Field>>,
     ) -> Self {
         Walker {
@@ -174,10 +178,12 @@ impl<'a, 'v> Walker<'a, 'v> {
             reparse_depth: 0,
             conditional_words: Vec::new(),
             built_in: None,
-            files: Files::new(),
+            files: Files::default(),
             last_output: None,
             pipe_in: None,
             cwd: None,
+            seen_calls: Default::default(),
+            work_limit: WORK_LIMIT,
         }
     }
 
@@ -207,18 +213,19 @@ impl<'a, 'v> Walker<'a, 'v> {
 
     fn tick(&mut self, loc: Loc) -> bool {
         self.work += 1;
-        if self.work == WORK_LIMIT {
+        if self.work == self.work_limit {
             self.out.unanalyzable.push(Unanalyzable {
                 loc,
                 reason: "the script is too large or repetitive to follow completely".into(),
             });
         }
-        self.work < WORK_LIMIT
+        self.work < self.work_limit
     }
 
     /// The analysis, with the files written so far.
     pub(super) fn finish(mut self) -> Analysis {
         self.out.files = std::mem::take(&mut self.files);
+        self.out.work = self.work;
         self.out
     }
 
@@ -558,6 +565,39 @@ impl<'a, 'v> Walker<'a, 'v> {
                     ])
                 }
                 "timeout" => i = skip(&["-s", "--signal", "-k", "--kill-after"]) + 1,
+                // `find … -exec CMD … ;` runs CMD for each file found.
+                "find" => {
+                    let exec = fields[next..].iter().position(|f| {
+                        matches!(f.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir")
+                    });
+                    let Some(pos) = exec else {
+                        self.note_program(name);
+                        self.record_output(name, &fields[i..], launch, ctx);
+                        return;
+                    };
+                    let start = next + pos + 1;
+                    let end = fields[start..]
+                        .iter()
+                        .position(|f| f.text == ";" || f.text == "+")
+                        .map_or(fields.len(), |e| start + e);
+                    self.run(&fields[start..end], launch, ctx);
+                    return;
+                }
+                // `flock [options] FILE CMD…` or `flock FILE -c "CMD"`.
+                "flock" => {
+                    let file = skip(&["-w", "--timeout", "-E", "--conflict-exit-code"]);
+                    let cmd = file + 1;
+                    match fields.get(cmd).map(|f| f.text.as_str()) {
+                        Some("-c" | "--command") => {
+                            if let Some(text) = fields.get(cmd + 1) {
+                                let origin = self.exact_origin(text);
+                                self.reparse(&text.text.clone(), origin, None, ctx);
+                            }
+                            return;
+                        }
+                        _ => i = cmd,
+                    }
+                }
                 "xargs" => {
                     i = skip(&[
                         "-I",
@@ -713,14 +753,18 @@ impl<'a, 'v> Walker<'a, 'v> {
             // `buildah "$@"` in a function nobody calls: nothing to judge.
             return;
         }
-        self.out.invocations.push(Invocation {
+        let inv = Invocation {
             call,
             argv,
             loc: fields[0].loc,
             via: self.via.clone(),
             built_in: self.built_in.clone(),
             conditional: launch.conditional || self.in_conditional_call,
-        });
+        };
+        // The same call reached again (a function called in a loop or many times) is one call.
+        if self.seen_calls.insert(call_key(&inv)) {
+            self.out.invocations.push(inv);
+        }
     }
 
     fn shell(&mut self, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
@@ -815,6 +859,16 @@ impl<'a, 'v> Walker<'a, 'v> {
             }
         }
         if launch.piped {
+            // The previous command's output is known (`echo … | base64 -d | bash`): read it.
+            if let Some(text) = self.pipe_in.clone() {
+                let origin = Origin {
+                    source: fields[0].loc.source,
+                    base: None,
+                    whole: fields[0].loc.span,
+                };
+                self.reparse(&text, origin, None, ctx);
+                return;
+            }
             self.unanalyzable(
                 fields[0].loc,
                 format!(
@@ -1222,6 +1276,20 @@ fn collect_functions<'s>(
             collect_functions(&f.body, src, origin, heredocs, out);
         }
     }
+}
+
+/// What makes two recorded calls the same: where they are reported and what they pass.
+fn call_key(inv: &Invocation) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fxhash::FxHasher::default();
+    inv.report_loc().hash(&mut h);
+    inv.loc.hash(&mut h);
+    inv.built_in.hash(&mut h);
+    inv.conditional.hash(&mut h);
+    for f in &inv.argv {
+        (&f.text, f.exact, f.multi, f.conditional, f.loc).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// `$X`, `${X}` or `$(params.X)` and nothing else.
