@@ -1,0 +1,23 @@
+//! Arbitrary text as a YAML file through the CLI's path: every document parsed, checked, and
+//! each finding placed at a line and column inside the file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+use tekton_buildah_core::Settings;
+
+fn settings() -> &'static Settings {
+    static S: OnceLock<Settings> = OnceLock::new();
+    S.get_or_init(Settings::default)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let result = tekton_buildah_lint::check::check_bytes("fuzz.yaml".into(), data.to_vec(), settings());
+    let lines = String::from_utf8_lossy(data).lines().count() as u32 + 1;
+    for f in &result.findings {
+        assert!(f.line >= 1 && f.line <= lines, "line {} outside the file ({lines} lines)", f.line);
+        assert!(f.col >= 1);
+    }
+    let _ = tekton_buildah_lint::output::text::render(std::slice::from_ref(&result), true);
+    let _ = tekton_buildah_lint::output::sarif::render(std::slice::from_ref(&result));
+});
