@@ -7,6 +7,7 @@ SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml 
 	$(wildcard docs/rules/*.md)
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
+.PHONY: push pull print-push-ref
 
 all: policy.wasm
 
@@ -48,11 +49,44 @@ check-wasm-targets:
 unit:
 	$(CARGO) test --locked -p tekton-buildah-core -p tekton-buildah-lint --all-features
 
-e2e: policy.wasm
-	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy
+# The registry round trip (e2e-tests/tests/registry.rs) pushes annotated-policy.wasm.
+e2e: policy.wasm annotated-policy.wasm
+	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
 
 test: setup-test fmt lint check-wasm-targets unit e2e
 
 clean:
 	$(CARGO) clean
-	rm -f policy.wasm annotated-policy.wasm
+	rm -f policy.wasm annotated-policy.wasm pulled-policy.wasm
+
+# Shipping, as kwctl does it (kwtool: crates/kwtool). One version for everything: the
+# workspace's, repeated in metadata.yml, artifacthub-pkg.yml and policy.yaml (a test checks).
+#   make push REGISTRY=host:port/repository [TAG=v0.1.0] [PUSH_FLAGS='--insecure']
+#   make pull REGISTRY=host:port/repository [TAG=v0.1.0] [PULL_FLAGS='--ca-cert ca.pem']
+# REGISTRY defaults to metadata.yml's io.kubewarden.policy.ociUrl, TAG to v<version>.
+# Credentials: --username with --password-stdin in the flags, or the docker config.json.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+REGISTRY ?= $(shell sed -n 's/^ *io\.kubewarden\.policy\.ociUrl: *//p' metadata.yml)
+TAG ?= v$(VERSION)
+KWTOOL := target/debug/kwtool
+
+$(KWTOOL): $(SOURCES)
+	$(CARGO) build --locked -q -p kwtool
+
+# policy.wasm with metadata.yml and README.md embedded (custom section io.kubewarden.metadata).
+annotated-policy.wasm: policy.wasm metadata.yml README.md $(KWTOOL)
+	$(KWTOOL) annotate --metadata metadata.yml --usage README.md --output $@ policy.wasm
+
+# Prints the immutable reference (…@sha256:…) to use in policy.yaml on other clusters.
+push: annotated-policy.wasm
+	$(KWTOOL) push $(PUSH_FLAGS) annotated-policy.wasm $(REGISTRY):$(TAG)
+
+pull: $(KWTOOL)
+	$(KWTOOL) pull $(PULL_FLAGS) --output pulled-policy.wasm $(REGISTRY):$(TAG)
+
+# The committed Artifact Hub package, regenerated from its sources.
+artifacthub-pkg.yml: metadata.yml questions-ui.yml CHANGELOG.md $(KWTOOL)
+	$(KWTOOL) artifacthub --output $@
+
+print-push-ref:
+	@echo $(REGISTRY):$(TAG)
