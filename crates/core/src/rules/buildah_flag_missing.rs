@@ -12,6 +12,7 @@ use crate::buildah::call::CallKind;
 use crate::buildah::env::{LOCAL_TRANSPORTS, equivalent};
 use crate::engine::{ContainerContext, Findings, TaskContext};
 use crate::settings::{FlagRequirement, FlagScope, Settings, parse_bool};
+use std::fmt;
 
 const RULE: RuleId = RuleId::BuildahFlagMissing;
 
@@ -48,7 +49,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                 // A push into a local layout publishes nothing: push options do not apply.
                 FlagScope::Command(rc) => rc.name == cmd.name && !local,
             }) {
-                let want = display(req);
+                let want = Display(req);
                 let verdict = match verdict(inv, req) {
                     Verdict::Missing if set_by_env(task, c, req) => Verdict::Ok,
                     v => v,
@@ -156,10 +157,14 @@ fn set_by_env(
 }
 
 /// `--layers=false`, `--squash`, `--digestfile`.
-fn display(req: &FlagRequirement) -> String {
-    match &req.value {
-        Some(v) => format!("--{}={v}", req.flag.long),
-        None => format!("--{}", req.flag.long),
+struct Display<'r>(&'r FlagRequirement);
+
+impl fmt::Display for Display<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.value {
+            Some(v) => write!(f, "--{}={v}", self.0.flag.long),
+            None => write!(f, "--{}", self.0.flag.long),
+        }
     }
 }
 

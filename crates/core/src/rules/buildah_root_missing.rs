@@ -71,12 +71,17 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
 /// The value is `$BUILDAH_STORAGE_ROOT` (any spelling) or the same value the step sets it to.
 fn is_storage_root(v: &Field, task: &TaskContext<'_, '_>, c: &ContainerContext<'_, '_>) -> bool {
     let text = v.text.trim();
-    let by_name = [
-        format!("${STORAGE_ROOT_ENV}"),
-        format!("${{{STORAGE_ROOT_ENV}}}"),
-        format!("$({STORAGE_ROOT_ENV})"),
-    ];
-    if !v.exact && by_name.iter().any(|n| n == text) {
+    // `$BUILDAH_STORAGE_ROOT`, `${BUILDAH_STORAGE_ROOT}` or `$(BUILDAH_STORAGE_ROOT)`.
+    let by_name = text.strip_prefix('$').is_some_and(|t| {
+        [("", ""), ("{", "}"), ("(", ")")]
+            .iter()
+            .any(|(open, close)| {
+                t.strip_prefix(open)
+                    .and_then(|t| t.strip_suffix(close))
+                    .is_some_and(|name| name == STORAGE_ROOT_ENV)
+            })
+    });
+    if !v.exact && by_name {
         return true;
     }
     let Some(declared) = c.merged.env_var(STORAGE_ROOT_ENV).and_then(|e| e.value) else {

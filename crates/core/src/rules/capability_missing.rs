@@ -2,9 +2,9 @@
 //! `SETFCAP`, without which it cannot set file capabilities while committing layers). A
 //! privileged container has every capability and is left to `privileged-container`.
 
-use super::{Level, RuleId, buildah_containers};
+use super::{Level, Quoted, RuleId, buildah_containers};
 use crate::engine::{Findings, TaskContext};
-use crate::settings::{Settings, normalize_capability};
+use crate::settings::{Settings, is_capability};
 
 const RULE: RuleId = RuleId::CapabilityMissing;
 
@@ -13,19 +13,15 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
         if matches!(c.merged.privileged, Some((true, _))) {
             continue;
         }
-        let added: Vec<String> = c
-            .merged
-            .cap_add
-            .map(|(caps, _)| caps.iter().map(|c| normalize_capability(c)).collect())
-            .unwrap_or_default();
-        if added.iter().any(|a| a == "ALL") {
+        let added: &[&str] = c.merged.cap_add.map_or(&[], |(caps, _)| caps);
+        if added.iter().any(|a| is_capability(a, "ALL")) {
             continue;
         }
-        let missing: Vec<String> = settings
+        let missing: Vec<&str> = settings
             .required_capabilities
             .iter()
-            .filter(|r| !added.contains(r))
-            .map(|r| format!("`{r}`"))
+            .filter(|r| !added.iter().any(|a| is_capability(a, r)))
+            .map(|r| r.as_ref())
             .collect();
         if missing.is_empty() {
             continue;
@@ -42,7 +38,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
             None,
             format!(
                 "buildah needs capability {}; add it to `securityContext.capabilities.add`",
-                missing.join(", ")
+                Quoted(&missing)
             ),
         );
     }

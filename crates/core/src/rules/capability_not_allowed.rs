@@ -1,9 +1,9 @@
 //! `capability-not-allowed`: containers add only capabilities listed in
 //! `allowedCapabilities` (by default only `SETFCAP`).
 
-use super::{Level, RuleId};
+use super::{Level, Quoted, RuleId};
 use crate::engine::{Findings, Site, TaskContext};
-use crate::settings::{Settings, normalize_capability};
+use crate::settings::{Settings, is_capability};
 
 const RULE: RuleId = RuleId::CapabilityNotAllowed;
 
@@ -12,24 +12,19 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
     if allowed.iter().any(|a| a == "ALL") {
         return;
     }
-    let allowed_text = if allowed.is_empty() {
-        "none are allowed".to_string()
-    } else {
-        format!(
-            "allowed: {}",
-            allowed
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+    let allowed_text = || {
+        if allowed.is_empty() {
+            "none are allowed".to_string()
+        } else {
+            format!("allowed: {}", Quoted(allowed))
+        }
     };
     for (rank, c) in task.written_containers() {
         let Some((caps, path)) = &c.security.cap_add else {
             continue;
         };
         for (i, cap) in caps.iter().enumerate() {
-            if allowed.contains(&normalize_capability(cap)) {
+            if allowed.iter().any(|a| is_capability(cap, a)) {
                 continue;
             }
             out.push(
@@ -42,7 +37,8 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                     rank,
                 },
                 format!(
-                    "adds capability `{cap}`, which is not allowed ({allowed_text}); remove it"
+                    "adds capability `{cap}`, which is not allowed ({}); remove it",
+                    allowed_text()
                 ),
             );
         }

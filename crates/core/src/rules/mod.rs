@@ -14,6 +14,7 @@ mod step_resources_field;
 
 use crate::engine::{ContainerContext, Findings, TaskContext};
 use crate::settings::Settings;
+use std::fmt;
 
 /// How serious a finding is. An error rejects the object; a warning is reported with an
 /// accepted one.
@@ -190,18 +191,46 @@ pub(crate) fn buildah_containers<'t, 'a, 'v>(
 }
 
 /// How a finding names an invocation: `` `buildah push` at script line 24 ``, or through a
-/// function: `` `buildah bud` via `_buildah` at script line 40 ``.
-pub(crate) fn invocation_label(
-    c: &ContainerContext<'_, '_>,
-    inv: &crate::analysis::Invocation,
-) -> String {
-    let mut what = inv.describe();
-    if let Some(var) = &inv.built_in {
-        what = format!("{what} (from `{var}`)");
+/// function: `` `buildah bud` via `_buildah` at script line 40 ``. Written only when a
+/// finding's message is.
+pub(crate) struct InvocationLabel<'c, 'a, 'v> {
+    c: &'c ContainerContext<'a, 'v>,
+    inv: &'c crate::analysis::Invocation,
+}
+
+pub(crate) fn invocation_label<'c, 'a, 'v>(
+    c: &'c ContainerContext<'a, 'v>,
+    inv: &'c crate::analysis::Invocation,
+) -> InvocationLabel<'c, 'a, 'v> {
+    InvocationLabel { c, inv }
+}
+
+impl fmt::Display for InvocationLabel<'_, '_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (c, inv) = (self.c, self.inv);
+        f.write_str(&inv.describe())?;
+        if let Some(var) = &inv.built_in {
+            write!(f, " (from `{var}`)")?;
+        }
+        match &inv.via {
+            Some((func, loc)) => write!(f, " via `{func}` at {}", c.where_(*loc)),
+            None => write!(f, " at {}", c.where_(inv.loc)),
+        }
     }
-    match &inv.via {
-        Some((func, loc)) => format!("{what} via `{func}` at {}", c.where_(*loc)),
-        None => format!("{what} at {}", c.where_(inv.loc)),
+}
+
+/// `` `SETFCAP`, `SYS_ADMIN` ``: names quoted and joined, for messages.
+pub(crate) struct Quoted<'a, T>(pub &'a [T]);
+
+impl<T: fmt::Display> fmt::Display for Quoted<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{item}`")?;
+        }
+        Ok(())
     }
 }
 

@@ -56,7 +56,7 @@ fn check_one(
     if !req.in_workspace && req.value_pattern.is_none() {
         return;
     }
-    let path = format!("{}.value", var.path);
+    let path = || format!("{}.value", var.path);
     if var.value_from && var.value.is_none() {
         out.container(
             RULE,
@@ -91,7 +91,7 @@ fn check_one(
             RULE,
             Level::Error,
             c,
-            path.clone(),
+            path(),
             None,
             format!(
                 "`{name}` is `{raw}`, not a path under a declared workspace ({declared}); expected `$(workspaces.<name>.path)/…`"
@@ -99,11 +99,12 @@ fn check_one(
         );
     }
     if let Some(pattern) = &req.value_pattern {
-        let resolved = resolve_value(raw, &task.spec.params);
+        let mut resolved = String::new();
         let matched = pattern.is_match(raw).and_then(|m| {
             if m {
                 Ok(true)
             } else {
+                resolved = resolve_value(raw, &task.spec.params);
                 pattern.is_match(&resolved)
             }
         });
@@ -122,7 +123,7 @@ fn check_one(
                 pattern.source
             ),
         };
-        out.container(RULE, Level::Error, c, path, None, message);
+        out.container(RULE, Level::Error, c, path(), None, message);
     }
 }
 
@@ -145,7 +146,7 @@ fn under_declared_workspace(value: &str, workspaces: &[&str], any_workspace: boo
 fn expectation(req: &RequiredEnv, workspaces: &[&str]) -> String {
     if req.in_workspace {
         let ws = workspaces.first().copied().unwrap_or("<workspace>");
-        let dir = match req.name.as_str() {
+        let dir = match &*req.name {
             "BUILDAH_STORAGE_ROOT" => ".buildah-storage".to_string(),
             "TMPDIR" => ".tmp".to_string(),
             other => format!(".{}", other.to_ascii_lowercase().replace('_', "-")),

@@ -46,6 +46,17 @@ pub const CAPABILITIES: &[&str] = &[
 ];
 
 /// Container runtimes accept `setfcap`, `SETFCAP` and `CAP_SETFCAP` alike: compare in one form.
+/// Whether a capability as written in a container (`cap_setfcap`, ` SETFCAP`) is the one
+/// with this normalised name, without building the normalised string.
+pub fn is_capability(written: &str, normalized: &str) -> bool {
+    let w = written.trim();
+    let w = match w.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("CAP_") => &w[4..],
+        _ => w,
+    };
+    w.eq_ignore_ascii_case(normalized)
+}
+
 pub fn normalize_capability(name: &str) -> String {
     let upper = name.trim().to_ascii_uppercase();
     match upper.strip_prefix("CAP_") {

@@ -2,31 +2,48 @@
 //! everything else itself. A pattern must match the whole image reference.
 
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
     // Classic two-pointer match with backtracking to the last `*`: linear in practice,
-    // O(len(p) * len(t)) at worst, never exponential.
+    // O(len(p) * len(t)) at worst, never exponential. Positions are byte offsets on
+    // character boundaries; nothing is allocated (this runs on every admission request).
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        let tn = ti + char_len(t[ti]);
+        let pn = if pi < p.len() {
+            pi + char_len(p[pi])
+        } else {
+            pi
+        };
+        if pi < p.len() && (p[pi] == b'?' || p[pi..pn] == t[ti..tn]) {
+            pi = pn;
+            ti = tn;
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
+            let st = st + char_len(t[st]);
             pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
+            ti = st;
+            star = Some((sp, st));
         } else {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == b'*' {
         pi += 1;
     }
     pi == p.len()
+}
+
+/// Length of the UTF-8 character that starts with this byte.
+fn char_len(first: u8) -> usize {
+    match first {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +73,10 @@ mod tests {
             ("*", "", true),
             ("a*b*c", "aXbYc", true),
             ("a*b*c", "aXbY", false),
+            ("bü?ldah", "büíldah", true),
+            ("*ä", "xyzä", true),
+            ("?", "é", true),
+            ("??", "é", false),
         ];
         for (pattern, text, want) in cases {
             assert_eq!(glob_match(pattern, text), want, "{pattern} vs {text}");

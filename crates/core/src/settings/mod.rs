@@ -8,7 +8,7 @@
 mod capabilities;
 mod glob;
 
-pub use capabilities::{CAPABILITIES, normalize_capability};
+pub use capabilities::{CAPABILITIES, is_capability, normalize_capability};
 pub use glob::glob_match;
 
 use crate::buildah::call::find_command;
@@ -16,13 +16,19 @@ use crate::buildah::table::{Command, Flag, GLOBAL_FLAGS};
 use crate::rules::{Level, RULES, RuleId};
 use crate::tekton::describe;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
+
+/// Text that is either one of the built-in defaults or read from the user's settings: the
+/// defaults cost no allocation, which matters because the settings are resolved again for
+/// every admission request.
+pub type Text = Cow<'static, str>;
 
 /// A required environment variable on buildah steps.
 #[derive(Debug, Clone)]
 pub struct RequiredEnv {
-    pub name: String,
+    pub name: Text,
     /// The value must match this regular expression.
     pub value_pattern: Option<Pattern>,
     /// The value must be a path under a workspace the task declares:
@@ -30,31 +36,64 @@ pub struct RequiredEnv {
     pub in_workspace: bool,
 }
 
-/// A regular expression from the settings, compiled the first time it is used.
+/// A regular expression from the settings, compiled the first time it is used. Expressions
+/// that are only a literal, optionally anchored (`^vfs$`, `^/workspace/`), are matched as
+/// text: same answer, no compilation.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    pub source: String,
-    compiled: OnceLock<Result<regex_lite::Regex, String>>,
+    pub source: Text,
+    compiled: OnceLock<Result<Matcher, String>>,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    /// `^?literal$?`: the literal is `source[start..end]`.
+    Literal {
+        anchored_start: bool,
+        anchored_end: bool,
+        start: usize,
+        end: usize,
+    },
+    Regex(regex_lite::Regex),
 }
 
 impl Pattern {
-    pub fn new(source: &str) -> Pattern {
+    pub fn new(source: impl Into<Text>) -> Pattern {
         Pattern {
-            source: source.to_string(),
+            source: source.into(),
             compiled: OnceLock::new(),
         }
     }
 
-    fn compiled(&self) -> &Result<regex_lite::Regex, String> {
+    fn compiled(&self) -> &Result<Matcher, String> {
         self.compiled.get_or_init(|| {
-            regex_lite::Regex::new(&self.source).map_err(|e| first_line(&e.to_string()))
+            if let Some(literal) = literal_matcher(&self.source) {
+                return Ok(literal);
+            }
+            regex_lite::Regex::new(&self.source)
+                .map(Matcher::Regex)
+                .map_err(|e| first_line(&e.to_string()))
         })
     }
 
     /// Whether `text` matches; `Err` with the reason when the expression does not compile.
     pub fn is_match(&self, text: &str) -> Result<bool, String> {
         match self.compiled() {
-            Ok(re) => Ok(re.is_match(text)),
+            Ok(Matcher::Literal {
+                anchored_start,
+                anchored_end,
+                start,
+                end,
+            }) => {
+                let lit = &self.source[*start..*end];
+                Ok(match (anchored_start, anchored_end) {
+                    (true, true) => text == lit,
+                    (true, false) => text.starts_with(lit),
+                    (false, true) => text.ends_with(lit),
+                    (false, false) => text.contains(lit),
+                })
+            }
+            Ok(Matcher::Regex(re)) => Ok(re.is_match(text)),
             Err(e) => Err(e.clone()),
         }
     }
@@ -62,6 +101,22 @@ impl Pattern {
     fn check(&self) -> Result<(), String> {
         self.compiled().as_ref().map(|_| ()).map_err(Clone::clone)
     }
+}
+
+/// An expression without any regex syntax between its optional anchors.
+fn literal_matcher(source: &str) -> Option<Matcher> {
+    let anchored_start = source.starts_with('^');
+    let start = usize::from(anchored_start);
+    let anchored_end = source.len() > start && source.ends_with('$');
+    let end = source.len() - usize::from(anchored_end);
+    let body = &source[start..end];
+    let special = |c: char| "\\.+*?()|[]{}^$#".contains(c) || c.is_whitespace();
+    (!body.contains(special)).then_some(Matcher::Literal {
+        anchored_start,
+        anchored_end,
+        start,
+        end,
+    })
 }
 
 fn first_line(s: &str) -> String {
@@ -87,15 +142,15 @@ pub struct FlagRequirement {
     pub flag: &'static Flag,
     /// The value it must have (`false`, `oci`); `None` means it only has to be present (for a
     /// boolean: present and true).
-    pub value: Option<String>,
+    pub value: Option<Text>,
     /// As written in the settings.
-    pub spec: String,
+    pub spec: Text,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ResourceRequirement {
-    pub requests: Vec<String>,
-    pub limits: Vec<String>,
+    pub requests: Vec<Text>,
+    pub limits: Vec<Text>,
 }
 
 /// Level chosen for a rule in `rules`.
@@ -110,12 +165,12 @@ pub enum LevelSetting {
 pub struct Settings {
     pub required_env: Vec<RequiredEnv>,
     /// Normalised names (upper case, no `CAP_` prefix).
-    pub allowed_capabilities: Vec<String>,
-    pub required_capabilities: Vec<String>,
+    pub allowed_capabilities: Vec<Text>,
+    pub required_capabilities: Vec<Text>,
     pub mandatory_flags: Vec<FlagRequirement>,
     pub compute_resources: ResourceRequirement,
-    pub buildah_images: Vec<String>,
-    levels: Vec<Option<LevelSetting>>,
+    pub buildah_images: Vec<Text>,
+    levels: [Option<LevelSetting>; RULES.len()],
 }
 
 /// Every problem found in a settings object.
@@ -150,8 +205,18 @@ pub const KEYS: &[&str] = &[
 ];
 
 impl Default for Settings {
+    /// The seed's working configuration (what [`defaults_json`] writes down), built without
+    /// reading any JSON.
     fn default() -> Self {
-        Settings::from_json(&defaults_json()).expect("the built-in defaults are valid")
+        Settings {
+            required_env: default_required_env(),
+            allowed_capabilities: vec![Cow::Borrowed("SETFCAP")],
+            required_capabilities: vec![Cow::Borrowed("SETFCAP")],
+            mandatory_flags: default_mandatory_flags(),
+            compute_resources: default_compute_resources(),
+            buildah_images: vec![Cow::Borrowed("*buildah*")],
+            levels: [None; RULES.len()],
+        }
     }
 }
 
@@ -192,26 +257,29 @@ impl Settings {
             }
         }
         let given = |k: &str| obj.get(k).filter(|v| !v.is_null());
-        let defaults = defaults_json();
-        let pick = |k: &str| given(k).unwrap_or(&defaults[k]);
-
-        let settings = Settings {
-            required_env: required_env(pick("requiredEnv"), &mut p),
-            allowed_capabilities: capability_list(
-                pick("allowedCapabilities"),
-                "allowedCapabilities",
-                &mut p,
-            ),
-            required_capabilities: capability_list(
-                pick("requiredCapabilities"),
-                "requiredCapabilities",
-                &mut p,
-            ),
-            mandatory_flags: mandatory_flags(pick("mandatoryFlags"), &mut p),
-            compute_resources: compute_resources(pick("computeResources"), &mut p),
-            buildah_images: string_list(pick("buildahImages"), "buildahImages", &mut p),
-            levels: levels(given("rules"), &mut p),
-        };
+        // Keys not given keep the default (not read from JSON: see `Settings::default`).
+        let mut settings = Settings::default();
+        if let Some(v) = given("requiredEnv") {
+            settings.required_env = required_env(v, &mut p);
+        }
+        if let Some(v) = given("allowedCapabilities") {
+            settings.allowed_capabilities = capability_list(v, "allowedCapabilities", &mut p);
+        }
+        if let Some(v) = given("requiredCapabilities") {
+            settings.required_capabilities = capability_list(v, "requiredCapabilities", &mut p);
+        }
+        if let Some(v) = given("mandatoryFlags") {
+            settings.mandatory_flags = mandatory_flags(v, &mut p);
+        }
+        if let Some(v) = given("computeResources") {
+            settings.compute_resources = compute_resources(v, &mut p);
+        }
+        if let Some(v) = given("buildahImages") {
+            settings.buildah_images = string_list(v, "buildahImages", &mut p);
+        }
+        if let Some(v) = given("rules") {
+            settings.levels = levels(v, &mut p);
+        }
         if compile_patterns {
             for (i, e) in settings.required_env.iter().enumerate() {
                 if let Some(pattern) = &e.value_pattern
@@ -262,6 +330,64 @@ impl Settings {
     }
 }
 
+fn default_required_env() -> Vec<RequiredEnv> {
+    let in_workspace = |name: &'static str| RequiredEnv {
+        name: Cow::Borrowed(name),
+        value_pattern: None,
+        in_workspace: true,
+    };
+    vec![
+        in_workspace("BUILDAH_STORAGE_ROOT"),
+        in_workspace("TMPDIR"),
+        in_workspace("HOME"),
+        RequiredEnv {
+            name: Cow::Borrowed("STORAGE_DRIVER"),
+            value_pattern: Some(Pattern::new("^vfs$")),
+            in_workspace: false,
+        },
+    ]
+}
+
+/// The default `mandatoryFlags`, in the order a settings object's keys are read (sorted).
+const DEFAULT_MANDATORY_FLAGS: &[(&str, &[&str])] = &[
+    (
+        "build",
+        &[
+            "--format=oci",
+            "--no-cache",
+            "--layers=false",
+            "--squash",
+            "--ulimit=nofile=4096:8192",
+        ],
+    ),
+    ("global", &["--storage-driver=vfs"]),
+    ("manifest push", &["--digestfile"]),
+    ("push", &["--digestfile"]),
+];
+
+fn default_mandatory_flags() -> Vec<FlagRequirement> {
+    let mut p = Problems::default();
+    let mut out = Vec::with_capacity(8);
+    for (key, specs) in DEFAULT_MANDATORY_FLAGS {
+        let Some(scope) = flag_scope(key) else {
+            continue;
+        };
+        for spec in *specs {
+            out.extend(flag_requirement(spec, Cow::Borrowed, scope, "", &mut p));
+        }
+    }
+    debug_assert!(p.0.is_empty(), "default mandatory flags: {:?}", p.0);
+    out
+}
+
+fn default_compute_resources() -> ResourceRequirement {
+    let both = || vec![Cow::Borrowed("memory"), Cow::Borrowed("cpu")];
+    ResourceRequirement {
+        requests: both(),
+        limits: both(),
+    }
+}
+
 /// The defaults, as a settings object: the seed's working Task written down.
 pub fn defaults_json() -> Value {
     serde_json::json!({
@@ -304,7 +430,7 @@ impl Problems {
     }
 }
 
-fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
+fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
     let Some(items) = value.as_array() else {
         p.wrong_type(path, "a list of strings", value);
         return Vec::new();
@@ -312,7 +438,7 @@ fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
-            Some(s) if !s.trim().is_empty() => out.push(s.to_string()),
+            Some(s) if !s.trim().is_empty() => out.push(Cow::Owned(s.to_string())),
             Some(_) => p.push(format!("{path}[{i}]: must not be empty")),
             None => p.wrong_type(&format!("{path}[{i}]"), "a string", item),
         }
@@ -320,13 +446,13 @@ fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
     out
 }
 
-fn capability_list(value: &Value, path: &str, p: &mut Problems) -> Vec<String> {
+fn capability_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
     let names = string_list(value, path, p);
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let norm = normalize_capability(name);
         if norm == "ALL" || CAPABILITIES.contains(&norm.as_str()) {
-            out.push(norm);
+            out.push(Cow::Owned(norm));
         } else {
             p.push(format!(
                 "{path}[{i}]: `{name}` is not a Linux capability{}",
@@ -357,7 +483,7 @@ fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
             }
         }
         let name = match obj.get("name") {
-            Some(Value::String(s)) if is_env_name(s) => s.clone(),
+            Some(Value::String(s)) if is_env_name(s) => Cow::Owned(s.clone()),
             Some(Value::String(s)) => {
                 p.push(format!(
                     "{path}.name: `{s}` is not an environment variable name"
@@ -375,7 +501,7 @@ fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
         };
         let value_pattern = match obj.get("valuePattern") {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(Pattern::new(s)),
+            Some(Value::String(s)) => Some(Pattern::new(s.clone())),
             Some(other) => {
                 p.wrong_type(&format!("{path}.valuePattern"), "a string", other);
                 None
@@ -420,24 +546,20 @@ fn mandatory_flags(value: &Value, p: &mut Problems) -> Vec<FlagRequirement> {
     let mut out = Vec::new();
     for (key, specs) in obj {
         let path = format!("mandatoryFlags.{key}");
-        let scope = if key == "global" {
-            FlagScope::Global
-        } else {
-            match find_command(key) {
-                Some(c) => FlagScope::Command(c),
-                None => {
-                    p.push(format!(
-                        "{path}: buildah has no subcommand `{key}`{}",
-                        suggest(
-                            key,
-                            crate::buildah::table::COMMANDS
-                                .iter()
-                                .map(|c| c.name)
-                                .chain(["global"])
-                        )
-                    ));
-                    continue;
-                }
+        let scope = match flag_scope(key) {
+            Some(scope) => scope,
+            None => {
+                p.push(format!(
+                    "{path}: buildah has no subcommand `{key}`{}",
+                    suggest(
+                        key,
+                        crate::buildah::table::COMMANDS
+                            .iter()
+                            .map(|c| c.name)
+                            .chain(["global"])
+                    )
+                ));
+                continue;
             }
         };
         let Some(items) = specs.as_array() else {
@@ -450,7 +572,8 @@ fn mandatory_flags(value: &Value, p: &mut Problems) -> Vec<FlagRequirement> {
                 p.wrong_type(&item_path, "a string such as `--layers=false`", item);
                 continue;
             };
-            if let Some(req) = flag_requirement(spec, scope, &item_path, p) {
+            let owned = |s: &str| Cow::Owned(s.to_string());
+            if let Some(req) = flag_requirement(spec, owned, scope, &item_path, p) {
                 out.push(req);
             }
         }
@@ -458,8 +581,20 @@ fn mandatory_flags(value: &Value, p: &mut Problems) -> Vec<FlagRequirement> {
     out
 }
 
-fn flag_requirement(
-    spec: &str,
+/// `global` or a buildah subcommand (`build`, `bud`, `manifest push`).
+fn flag_scope(key: &str) -> Option<FlagScope> {
+    if key == "global" {
+        Some(FlagScope::Global)
+    } else {
+        find_command(key).map(FlagScope::Command)
+    }
+}
+
+/// Reads one `mandatoryFlags` entry; `keep` turns a part of it into stored text (borrowed
+/// for the built-in defaults, copied for the user's settings).
+fn flag_requirement<'s>(
+    spec: &'s str,
+    keep: impl Fn(&'s str) -> Text,
     scope: FlagScope,
     path: &str,
     p: &mut Problems,
@@ -503,7 +638,7 @@ fn flag_requirement(
             return None;
         }
         Some(v) if !flag.takes_value => match parse_bool(v) {
-            Some(b) => Some(b.to_string()),
+            Some(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
             None => {
                 p.push(format!(
                     "{path}: `--{}` is a boolean; its value must be true or false, not `{v}`",
@@ -512,14 +647,14 @@ fn flag_requirement(
                 return None;
             }
         },
-        Some(v) => Some(v.to_string()),
+        Some(v) => Some(keep(v)),
         None => None,
     };
     Some(FlagRequirement {
         scope,
         flag,
         value,
-        spec: spec.to_string(),
+        spec: keep(spec),
     })
 }
 
@@ -558,11 +693,8 @@ fn compute_resources(value: &Value, p: &mut Problems) -> ResourceRequirement {
     }
 }
 
-fn levels(value: Option<&Value>, p: &mut Problems) -> Vec<Option<LevelSetting>> {
-    let mut out = vec![None; RULES.len()];
-    let Some(value) = value else {
-        return out;
-    };
+fn levels(value: &Value, p: &mut Problems) -> [Option<LevelSetting>; RULES.len()] {
+    let mut out = [None; RULES.len()];
     let Some(obj) = value.as_object() else {
         p.wrong_type("rules", "an object of rule id to `{level: …}`", value);
         return out;

@@ -12,7 +12,7 @@ fn problems(v: Value) -> Vec<String> {
 fn empty_and_null_settings_give_the_seed_defaults() {
     for v in [json!({}), Value::Null] {
         let s = Settings::from_json_checked(&v).unwrap();
-        let names: Vec<&str> = s.required_env.iter().map(|e| e.name.as_str()).collect();
+        let names: Vec<&str> = s.required_env.iter().map(|e| &*e.name).collect();
         assert_eq!(
             names,
             ["BUILDAH_STORAGE_ROOT", "TMPDIR", "HOME", "STORAGE_DRIVER"]
@@ -173,4 +173,56 @@ fn the_error_message_counts_and_joins_problems() {
         err.to_string(),
         "1 problem in settings: settings must be an object, found a list"
     );
+}
+
+#[test]
+fn built_in_defaults_are_what_defaults_json_writes_down() {
+    // `Settings::default` is built without JSON (it runs on every admission request); it
+    // must stay the settings object that docs, policy.yaml and questions-ui.yml show.
+    let from_json = Settings::from_json(&defaults_json()).unwrap();
+    let built_in = Settings::default();
+    assert_eq!(format!("{built_in:?}"), format!("{from_json:?}"));
+}
+
+#[test]
+fn literal_patterns_match_as_the_regex_would() {
+    let patterns = [
+        "^vfs$",
+        "vfs",
+        "^vfs",
+        "vfs$",
+        "^$",
+        "",
+        "^",
+        "$",
+        "^/workspace/",
+        "^a.c$",
+        "^(vfs)$",
+        "^vfs|overlay$",
+        "^v\\.fs$",
+        "^V$",
+    ];
+    let texts = [
+        "vfs",
+        "",
+        "overlay",
+        "xvfs",
+        "vfsx",
+        "/workspace/x",
+        "abc",
+        "a.c",
+        "v.fs",
+        "V",
+    ];
+    for source in patterns {
+        let ours = Pattern::new(source);
+        let re = regex_lite::Regex::new(source).unwrap();
+        for text in texts {
+            assert_eq!(
+                ours.is_match(text),
+                Ok(re.is_match(text)),
+                "`{source}` on `{text}`"
+            );
+        }
+    }
 }
