@@ -423,3 +423,19 @@ unshare -Uf "${UNSHARE_ARGS[@]}" "${EXTRA[@]}" --keep-caps -r --mount -- sh -c "
         assert_eq!(inv.call.opaque.len(), 1);
     }
 }
+
+#[test]
+fn a_comment_where_a_redirection_target_belongs_stays_a_comment() {
+    // Found by fuzzing: the comment became the target and its words a buildah call.
+    let src = "> > \\\n# buildah push img --root /elsewhere\necho done\n";
+    assert_eq!(found(src), Vec::<String>::new());
+    let a = script(src);
+    assert!(
+        a.unanalyzable
+            .iter()
+            .any(|u| u.reason.contains("redirection without a target")),
+        "{:?}",
+        a.unanalyzable
+    );
+    assert_eq!(found("echo hi > #c\nbuildah push img\n"), ["push@2"]);
+}

@@ -938,7 +938,18 @@ impl<'a> Parser<'a> {
         let strip_tabs = rest.starts_with(b"<<-");
         self.pos = i + len;
         self.skip_blanks();
-        let target = self.read_word();
+        // A `#` where the target should start begins a comment: there is no target.
+        let target = if self.peek() == Some(b'#') {
+            Word {
+                parts: Vec::new(),
+                span: Span {
+                    start: self.pos as u32,
+                    end: self.pos as u32,
+                },
+            }
+        } else {
+            self.read_word()
+        };
         if target.span.is_empty() {
             self.error("redirection without a target");
         }
