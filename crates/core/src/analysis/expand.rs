@@ -142,6 +142,14 @@ impl FieldBuilder {
         self.from = None;
     }
 
+    /// Builds into `out`, after the fields already there (saves a vector per word).
+    pub(super) fn appending(loc: Loc, out: Vec<Field>) -> FieldBuilder {
+        FieldBuilder {
+            out,
+            ..FieldBuilder::new(loc)
+        }
+    }
+
     pub(super) fn into_fields(mut self) -> Vec<Field> {
         self.finish();
         self.out

@@ -139,14 +139,17 @@ pub struct HereDoc {
     /// `<<-`: leading tabs are stripped from each line.
     pub strip_tabs: bool,
     /// Expansions found in an unquoted body (command substitutions run when it is read).
-    pub parts: Vec<Part>,
+    pub parts: Parts,
 }
 
 #[derive(Debug)]
 pub struct Word {
     pub span: Span,
-    pub parts: Vec<Part>,
+    pub parts: Parts,
 }
+
+/// The parts of a word: nearly always one, kept inline.
+pub type Parts = smallvec::SmallVec<[Part; 1]>;
 
 #[derive(Debug)]
 pub enum Part {
@@ -158,7 +161,7 @@ pub enum Part {
     Single(Span),
     /// `"…"`: its parts are quoted (not split into fields).
     Double(Vec<Part>),
-    Param(Param),
+    Param(Box<Param>),
     /// `$(…)` or `` `…` ``.
     CommandSub(Vec<Stmt>, Span),
     /// `<(…)` or `>(…)`.

@@ -236,7 +236,7 @@ impl<'a> Parser<'a> {
             self.pos = body_start;
             let parts = self.parse_quoted_parts(body_end, true);
             self.pos = resume;
-            self.heredocs[idx].parts = parts;
+            self.heredocs[idx].parts = Parts::from_vec(parts);
         }
     }
 
@@ -941,7 +941,7 @@ impl<'a> Parser<'a> {
         // A `#` where the target should start begins a comment: there is no target.
         let target = if self.peek() == Some(b'#') {
             Word {
-                parts: Vec::new(),
+                parts: Parts::new(),
                 span: Span {
                     start: self.pos as u32,
                     end: self.pos as u32,
@@ -966,7 +966,7 @@ impl<'a> Parser<'a> {
                 body: Span::default(),
                 quoted,
                 strip_tabs,
-                parts: Vec::new(),
+                parts: Parts::new(),
             });
             self.pending.push((idx, delim));
             Some(idx)
@@ -983,7 +983,7 @@ impl<'a> Parser<'a> {
     /// Reads one word: everything up to an unquoted blank or operator.
     fn read_word(&mut self) -> Word {
         let start = self.pos;
-        let mut parts = Vec::new();
+        let mut parts = Parts::new();
         if matches!(self.peek(), Some(b'<' | b'>')) && self.byte_at(self.pos + 1) == Some(b'(') {
             self.pos += 2;
             if self.enter() {
@@ -1178,12 +1178,12 @@ impl<'a> Parser<'a> {
                 }
                 self.pos = i;
                 let name = String::from_utf8_lossy(&self.s[start + 1..i]).into_owned();
-                Part::Param(Param {
+                Part::Param(Box::new(Param {
                     name: ParamName::Named(name),
                     index: None,
                     op: ParamOp::None,
                     span: Span::new(start, i),
-                })
+                }))
             }
             Some(b)
                 if b.is_ascii_digit()
@@ -1197,12 +1197,12 @@ impl<'a> Parser<'a> {
                     b'1'..=b'9' => ParamName::Positional((b - b'0') as u32),
                     other => ParamName::Special(other),
                 };
-                Part::Param(Param {
+                Part::Param(Box::new(Param {
                     name,
                     index: None,
                     op: ParamOp::None,
                     span: Span::new(start, start + 2),
-                })
+                }))
             }
             _ => {
                 self.pos = start + 1;
@@ -1369,12 +1369,12 @@ impl<'a> Parser<'a> {
         };
         let op = if transform { ParamOp::Transform } else { op };
         self.leave();
-        Part::Param(Param {
+        Part::Param(Box::new(Param {
             name,
             index,
             op,
             span: Span::new(start, self.pos),
-        })
+        }))
     }
 
     /// The word inside `${x:-word}` up to the closing brace (consumed).
@@ -1534,16 +1534,40 @@ fn is_declaration(word: &[u8]) -> bool {
     )
 }
 
-fn flush_lit(parts: &mut Vec<Part>, start: usize, end: usize) {
-    if end > start {
-        parts.push(Part::Lit(Span::new(start, end)));
+/// A word's parts ([`Parts`]) or a quoted string's (`Vec<Part>`).
+trait PartList {
+    fn push_part(&mut self, part: Part);
+    fn last_part(&mut self) -> Option<&mut Part>;
+}
+
+impl PartList for Vec<Part> {
+    fn push_part(&mut self, part: Part) {
+        self.push(part);
+    }
+    fn last_part(&mut self) -> Option<&mut Part> {
+        self.last_mut()
     }
 }
 
-fn push_text(parts: &mut Vec<Part>, ch: char) {
-    if let Some(Part::Text(t)) = parts.last_mut() {
+impl PartList for Parts {
+    fn push_part(&mut self, part: Part) {
+        self.push(part);
+    }
+    fn last_part(&mut self) -> Option<&mut Part> {
+        self.last_mut()
+    }
+}
+
+fn flush_lit(parts: &mut impl PartList, start: usize, end: usize) {
+    if end > start {
+        parts.push_part(Part::Lit(Span::new(start, end)));
+    }
+}
+
+fn push_text(parts: &mut impl PartList, ch: char) {
+    if let Some(Part::Text(t)) = parts.last_part() {
         t.push(ch);
     } else {
-        parts.push(Part::Text(ch.to_string()));
+        parts.push_part(Part::Text(ch.to_string()));
     }
 }

@@ -154,6 +154,8 @@ pub(super) struct Walker<'a, 'v> {
     seen_calls: FxHashSet<u64>,
     /// Work this container may still do (the object's budget is shared by its containers).
     pub(super) work_limit: u32,
+    /// A buffer for words expanded only for what they run.
+    scratch: Vec<Field>,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -184,6 +186,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             cwd: None,
             seen_calls: Default::default(),
             work_limit: WORK_LIMIT,
+            scratch: Vec::new(),
         }
     }
 
@@ -318,7 +321,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         match s.kind {
             SimpleKind::ForHeader => {
                 for w in s.words.iter().skip(1) {
-                    self.expand(w, ctx);
+                    self.expand_for_effects(w, ctx);
                 }
                 if let Some(name) = s.words.first().and_then(|w| literal_word(w, ctx.src)) {
                     self.vars.insert(name.to_string(), Var::Unknown);
@@ -326,7 +329,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             }
             SimpleKind::CaseWords | SimpleKind::Test => {
                 for w in &s.words {
-                    self.expand(w, ctx);
+                    self.expand_for_effects(w, ctx);
                 }
             }
             SimpleKind::Command => {
@@ -337,7 +340,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     .map(|a| (a, self.assign_value(a, ctx, s.conditional)))
                     .collect();
                 for r in &s.redirs {
-                    self.expand(&r.target, ctx);
+                    self.expand_for_effects(&r.target, ctx);
                     if let Some(doc) = r.heredoc.and_then(|i| ctx.heredocs.get(i)) {
                         self.expand_parts(
                             &doc.parts,
@@ -347,9 +350,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                         );
                     }
                 }
-                let mut fields = Vec::new();
+                let mut fields = Vec::with_capacity(s.words.len());
                 for w in &s.words {
-                    fields.extend(self.expand(w, ctx));
+                    self.expand_into(w, ctx, &mut fields);
                 }
                 let declaration = s
                     .words
@@ -398,7 +401,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             AssignValue::Array(words) => {
                 let mut out = Vec::new();
                 for w in words {
-                    out.extend(self.expand(w, ctx));
+                    self.expand_into(w, ctx, &mut out);
                 }
                 out
             }
@@ -1034,9 +1037,24 @@ impl<'a, 'v> Walker<'a, 'v> {
 
     /// Expands one word into arguments (following command substitutions inside it).
     fn expand(&mut self, w: &Word, ctx: Ctx<'_>) -> Vec<Field> {
-        let mut b = FieldBuilder::new(ctx.origin.loc(w.span));
+        let mut out = Vec::new();
+        self.expand_into(w, ctx, &mut out);
+        out
+    }
+
+    /// Expands one word, appending its arguments to `out`.
+    fn expand_into(&mut self, w: &Word, ctx: Ctx<'_>, out: &mut Vec<Field>) {
+        let mut b = FieldBuilder::appending(ctx.origin.loc(w.span), std::mem::take(out));
         self.expand_parts(&w.parts, ctx, false, &mut b);
-        b.into_fields()
+        *out = b.into_fields();
+    }
+
+    /// Expands one word for what it runs (command substitutions), not for its value.
+    fn expand_for_effects(&mut self, w: &Word, ctx: Ctx<'_>) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.expand_into(w, ctx, &mut scratch);
+        scratch.clear();
+        self.scratch = scratch;
     }
 
     fn expand_parts(&mut self, parts: &[Part], ctx: Ctx<'_>, quoted: bool, b: &mut FieldBuilder) {
@@ -1224,7 +1242,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         {
             let mut fields = Vec::new();
             for w in &s.words[1..] {
-                fields.extend(self.expand(w, ctx));
+                self.expand_into(w, ctx, &mut fields);
             }
             if let Some((format, args)) = fields.split_first()
                 && matches!(format.text.as_str(), "%q " | "%q" | " %q")
