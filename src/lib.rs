@@ -12,10 +12,28 @@ use serde::Deserialize;
 use serde_json::Value;
 use tekton_buildah_core::{Checked, Report, Settings, check_object};
 
+pub mod arena;
+
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use kubewarden_policy_sdk::protocol_version_guest;
     use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
+
+    /// Each call's allocations come from a region that starts over once the response has
+    /// been handed to the host (see `arena`).
+    #[cfg(not(target_feature = "atomics"))]
+    #[global_allocator]
+    static ALLOCATOR: super::arena::RequestArena = super::arena::RequestArena::new();
+
+    #[cfg(not(target_feature = "atomics"))]
+    fn scoped<R>(f: impl FnOnce() -> R) -> R {
+        ALLOCATOR.scope(f)
+    }
+
+    #[cfg(target_feature = "atomics")]
+    fn scoped<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
 
     #[unsafe(no_mangle)]
     pub extern "C" fn wapc_init() {
@@ -25,11 +43,13 @@ mod entry {
     }
 
     fn validate(payload: &[u8]) -> CallResult {
-        Ok(serde_json::to_vec(&super::validate(payload))?)
+        Ok(scoped(|| serde_json::to_vec(&super::validate(payload)))?)
     }
 
     fn validate_settings(payload: &[u8]) -> CallResult {
-        Ok(serde_json::to_vec(&super::validate_settings(payload))?)
+        Ok(scoped(|| {
+            serde_json::to_vec(&super::validate_settings(payload))
+        })?)
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use wasmtime_provider::wasmtime;
+pub use wasmtime_provider::wasmtime;
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
 /// The policy's answer to `validate`.
@@ -83,7 +83,19 @@ impl Policy {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Policy, String> {
-        let pre = WasmtimeEngineProviderBuilder::new()
+        Policy::with_builder(bytes, WasmtimeEngineProviderBuilder::new())
+    }
+
+    /// Compiles with a given wasmtime engine (a profiler, another allocation strategy).
+    pub fn with_engine(bytes: &[u8], engine: wasmtime::Engine) -> Result<Policy, String> {
+        Policy::with_builder(bytes, WasmtimeEngineProviderBuilder::new().engine(engine))
+    }
+
+    fn with_builder(
+        bytes: &[u8],
+        builder: WasmtimeEngineProviderBuilder,
+    ) -> Result<Policy, String> {
+        let pre = builder
             .module_bytes(bytes)
             .build_pre()
             .map_err(|e| format!("cannot compile the module: {e}"))?;
