@@ -86,6 +86,9 @@ pub struct Simple {
     pub conditional: bool,
     /// Standard input comes from the previous command of a pipeline.
     pub piped_input: bool,
+    /// Standard output goes into a pipe (this command, or one inside a compound command,
+    /// before `|`).
+    pub piped_output: bool,
     pub span: Span,
 }
 

@@ -348,6 +348,7 @@ impl<'a> Parser<'a> {
         }
         let mut piped = false;
         loop {
+            let first = out.len();
             self.parse_command(out, piped);
             self.skip_blanks();
             if self.at("||") {
@@ -359,6 +360,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             } else {
                 break;
+            }
+            for stmt in &mut out[first..] {
+                if let Stmt::Simple(s) = stmt {
+                    s.piped_output = true;
+                }
             }
             self.skip_space_nl();
             piped = true;
@@ -459,6 +465,7 @@ impl<'a> Parser<'a> {
                 redirs,
                 conditional: self.cond > 0,
                 piped_input: false,
+                piped_output: false,
                 span: Span::new(start, self.pos),
             }));
         }
@@ -560,6 +567,7 @@ impl<'a> Parser<'a> {
                 redirs: Vec::new(),
                 conditional: true,
                 piped_input: false,
+                piped_output: false,
                 span: Span::new(start, self.pos),
             }));
         }
@@ -598,6 +606,7 @@ impl<'a> Parser<'a> {
             redirs: Vec::new(),
             conditional: self.cond > 0,
             piped_input: false,
+            piped_output: false,
             span: Span::new(start, self.pos),
         }));
         self.skip_space_nl();
@@ -644,6 +653,7 @@ impl<'a> Parser<'a> {
                 redirs: Vec::new(),
                 conditional: true,
                 piped_input: false,
+                piped_output: false,
                 span: Span::new(arm_start, self.pos),
             }));
             match self.parse_list(out, &[";;", "esac"]) {
@@ -718,6 +728,7 @@ impl<'a> Parser<'a> {
             redirs: Vec::new(),
             conditional: self.cond > 0,
             piped_input: false,
+            piped_output: false,
             span: Span::new(start, self.pos),
         }));
         self.parse_trailing_redirs(out);
@@ -752,6 +763,7 @@ impl<'a> Parser<'a> {
             redirs: Vec::new(),
             conditional: self.cond > 0,
             piped_input: piped,
+            piped_output: false,
             span: Span::default(),
         };
         let mut declaration = false;

@@ -232,6 +232,18 @@ impl Walker<'_, '_> {
         ctx: Ctx<'_>,
     ) {
         let args = fields.get(1..).unwrap_or(&[]);
+        // Output nobody reads (no pipe, no file) is not worth working out.
+        let read = name == "tee"
+            || launch.stmt.is_some_and(|s| {
+                s.piped_output
+                    || s.redirs
+                        .iter()
+                        .any(|r| matches!(r.kind, RedirKind::Output | RedirKind::Append))
+            });
+        if !read {
+            self.last_output = None;
+            return;
+        }
         let output = self.output(name, args, launch, ctx);
         self.last_output = output.as_ref().and_then(|o| o.first().cloned());
         let mut targets: Vec<(String, bool)> = Vec::new();
@@ -318,9 +330,12 @@ impl Walker<'_, '_> {
     pub(super) fn run_written_file(
         &mut self,
         f: &Field,
-        positional: Vec<Field>,
+        positional: &[Field],
         ctx: Ctx<'_>,
     ) -> bool {
+        if self.files.is_empty() {
+            return false;
+        }
         let path = normalize(&f.text, self.cwd.as_deref());
         let Some(written) = self.files.get(&path).cloned() else {
             return false;
@@ -347,7 +362,7 @@ impl Walker<'_, '_> {
             self.reparse_from(
                 content,
                 origin,
-                Some(positional.clone()),
+                Some(positional.to_vec()),
                 ctx,
                 Some(f.text.clone()),
             );

@@ -156,6 +156,8 @@ pub(super) struct Walker<'a, 'v> {
     pub(super) work_limit: u32,
     /// A buffer for words expanded only for what they run.
     scratch: Vec<Field>,
+    /// Where the script's lines start, for `describe_loc` (built on first use).
+    line_starts: std::cell::OnceCell<Vec<u32>>,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -187,6 +189,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             seen_calls: Default::default(),
             work_limit: WORK_LIMIT,
             scratch: Vec::new(),
+            line_starts: std::cell::OnceCell::new(),
         }
     }
 
@@ -194,8 +197,12 @@ impl<'a, 'v> Walker<'a, 'v> {
     fn describe_loc(&self, loc: Loc) -> String {
         match loc.source {
             Source::Script => {
-                let script = self.sources.script.unwrap_or("");
-                format!("script line {}", line_of(script, loc.span.start))
+                let starts = self.line_starts.get_or_init(|| {
+                    let script = self.sources.script.unwrap_or("");
+                    std::iter::once(0).chain(memchr_newlines(script)).collect()
+                });
+                let line = starts.partition_point(|&s| s <= loc.span.start);
+                format!("script line {line}")
             }
             Source::Command(i) => format!("`command[{i}]`"),
             Source::Args(i) => format!("`args[{i}]`"),
@@ -636,7 +643,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 "source" | "." => {
                     if let Some(file) = fields.get(next)
-                        && self.run_written_file(file, fields[next + 1..].to_vec(), ctx)
+                        && self.run_written_file(file, &fields[next + 1..], ctx)
                     {
                         return;
                     }
@@ -703,7 +710,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => {
                     self.note_program(name);
-                    if f.exact && self.run_written_file(f, fields[next..].to_vec(), ctx) {
+                    if f.exact && self.run_written_file(f, &fields[next..], ctx) {
                         return;
                     }
                     self.record_output(name, &fields[i..], launch, ctx);
@@ -811,7 +818,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             return;
         }
         if let Some(file) = fields.get(j) {
-            if self.run_written_file(file, fields[j + 1..].to_vec(), ctx) {
+            if self.run_written_file(file, &fields[j + 1..], ctx) {
                 return;
             }
             self.unanalyzable(
@@ -1380,6 +1387,14 @@ fn skip_env_assignments(fields: &[Field], mut i: usize) -> usize {
 }
 
 /// 1-based line of a byte offset.
+/// Offsets just after each newline.
+fn memchr_newlines(src: &str) -> impl Iterator<Item = u32> + '_ {
+    src.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i as u32 + 1)
+}
+
 pub(crate) fn line_of(src: &str, offset: u32) -> u32 {
     let end = (offset as usize).min(src.len());
     src.as_bytes()[..end]
