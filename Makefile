@@ -1,13 +1,17 @@
 # tekton-buildah-policy
 #   make run     lint examples/ with the CLI (make run-policy: through policy.wasm instead)
-#   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests
+#   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, and a
+#                fuzz smoke test
+#   make bench   latency of policy.wasm against the runtime's floor, native throughput, CLI
+#                files per second against tekton-lint (docs/performance.md)
+#   make fuzz    the long fuzzing campaign (FUZZ_SECONDS per target, default 1800)
 
 CARGO ?= cargo
 SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
 	$(wildcard docs/rules/*.md)
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
-.PHONY: push pull print-push-ref
+.PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench
 
 all: policy.wasm
 
@@ -53,7 +57,34 @@ unit:
 e2e: policy.wasm annotated-policy.wasm
 	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
 
-test: setup-test fmt lint check-wasm-targets unit e2e
+test: setup-test fmt lint check-wasm-targets unit e2e fuzz-smoke
+
+setup-fuzz:
+	@scripts/setup.sh fuzz
+
+# Every fuzz target builds, replays the inputs that once failed, and runs 10 s (CI).
+fuzz-smoke: setup-fuzz
+	fuzz/run.sh --smoke 10
+
+FUZZ_SECONDS ?= 1800
+fuzz: setup-fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+setup-bench:
+	@scripts/setup.sh bench
+
+# The no-op waPC policy: the runtime's floor the benchmark compares against.
+NOOP_WASM := target/noop/wasm32-wasip1/release/noop_policy.wasm
+$(NOOP_WASM): bench/noop-policy/src/lib.rs bench/noop-policy/Cargo.toml bench/noop-policy/Cargo.lock | setup
+	cd bench/noop-policy && $(CARGO) build --locked --release --target wasm32-wasip1 \
+		--target-dir ../../target/noop
+
+# Prints Markdown tables: docs/performance.md is a copy of one run (with the machine).
+bench: policy.wasm annotated-policy.wasm $(NOOP_WASM) setup-bench
+	$(CARGO) build --locked --release -q -p e2e-tests --bin policy-bench -p tekton-buildah-lint
+	target/release/policy-bench
+	cd bench/core-bench && $(CARGO) bench --locked --bench core
+	bench/cli.sh
 
 clean:
 	$(CARGO) clean

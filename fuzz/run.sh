@@ -1,14 +1,48 @@
 #!/usr/bin/env bash
-# Runs the fuzz targets: fuzz/run.sh SECONDS [TARGET...] (default: every target).
-# Needs a nightly toolchain and cargo-fuzz (scripts/setup.sh fuzz installs both). The
-# corpora start from the project's own inputs (examples, fixtures, the real-world corpus).
+# Runs the fuzz targets. Needs a nightly toolchain and cargo-fuzz (scripts/setup.sh fuzz).
+#   fuzz/run.sh SECONDS [TARGET...]   fuzz each target (default: all) for SECONDS; corpora
+#                                     grow in fuzz/corpus, seeded from the project's inputs
+#                                     (examples, fixtures, the real-world corpus)
+#   fuzz/run.sh --smoke [SECONDS]     build every target, replay the inputs that once failed
+#                                     (fuzz/regressions/TARGET), then fuzz each target briefly
+#                                     from an empty corpus (default 10 s): what make test runs
 set -euo pipefail
 cd "$(dirname "$0")"
+all=(shell policy_json policy_structured settings yaml)
+opts=(-rss_limit_mb=2048 -timeout=10)
+
+if [ "${1:-}" = --smoke ]; then
+	seconds=${2:-10}
+	cargo +nightly fuzz build
+	scratch=$(mktemp -d)
+	trap 'rm -rf "$scratch"' EXIT
+	for t in "${all[@]}"; do
+		if [ -d "regressions/$t" ]; then
+			echo "== $t: replaying $(ls "regressions/$t" | wc -l) input(s) of fuzz/regressions/$t"
+			if ! cargo +nightly fuzz run "$t" "regressions/$t"/* -- "${opts[@]}" -runs=1 \
+				>"$scratch/$t-replay.log" 2>&1; then
+				cat "$scratch/$t-replay.log"
+				exit 1
+			fi
+		fi
+		echo "== $t: fuzzing for ${seconds}s"
+		mkdir -p "$scratch/$t"
+		if ! cargo +nightly fuzz run "$t" "$scratch/$t" -- "${opts[@]}" \
+			-max_total_time="$seconds" -artifact_prefix="$scratch/" -print_final_stats=1 \
+			>"$scratch/$t.log" 2>&1; then
+			cat "$scratch/$t.log"
+			echo "fuzz target $t failed: keep the input above in fuzz/regressions/$t" >&2
+			exit 1
+		fi
+		grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units)' "$scratch/$t.log" || true
+	done
+	exit 0
+fi
+
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(shell policy_json policy_structured settings yaml)
-
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 if [ ! -d corpus/shell ] || [ -z "$(ls -A corpus/shell 2>/dev/null)" ]; then
 	cargo run --locked --release -q --manifest-path ../Cargo.toml -p e2e-tests --bin fuzz-seeds -- corpus
 fi
@@ -16,6 +50,6 @@ cargo +nightly fuzz build
 for t in "${targets[@]}"; do
 	echo "== fuzzing $t for ${seconds}s"
 	mkdir -p "corpus/$t"
-	cargo +nightly fuzz run "$t" "corpus/$t" -- \
-		-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+	cargo +nightly fuzz run "$t" "corpus/$t" -- "${opts[@]}" \
+		-max_total_time="$seconds" -print_final_stats=1
 done
