@@ -14,6 +14,7 @@ pub mod buildah;
 mod engine;
 mod finding;
 mod fxhash;
+pub mod json;
 pub mod rules;
 pub mod settings;
 pub mod shell;
