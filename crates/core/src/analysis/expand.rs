@@ -7,6 +7,10 @@
 
 use super::field::{Field, Loc};
 
+/// Longest argument built. Longer text (a value doubled by assignments in a loop, say) stops
+/// growing and the argument counts as not exactly known.
+pub(super) const MAX_FIELD_BYTES: usize = 1 << 20;
+
 /// Collects the fields one word expands to.
 pub(super) struct FieldBuilder {
     out: Vec<Field>,
@@ -47,8 +51,17 @@ impl FieldBuilder {
         }
     }
 
+    /// Appends text to the current argument, up to [`MAX_FIELD_BYTES`].
+    fn push(&mut self, s: &str) {
+        if self.cur.len() + s.len() <= MAX_FIELD_BYTES {
+            self.cur.push_str(s);
+        } else {
+            self.exact = false;
+        }
+    }
+
     pub(super) fn literal(&mut self, s: &str) {
-        self.cur.push_str(s);
+        self.push(s);
         self.started = true;
         self.pieces += 1;
     }
@@ -59,7 +72,7 @@ impl FieldBuilder {
     }
 
     pub(super) fn unknown(&mut self, written: &str, quoted: bool) {
-        self.cur.push_str(written);
+        self.push(written);
         self.exact = false;
         self.started = true;
         self.pieces += 1;
@@ -78,7 +91,7 @@ impl FieldBuilder {
                 self.finish();
             }
             if !chunk.is_empty() {
-                self.cur.push_str(chunk);
+                self.push(chunk);
                 self.started = true;
                 self.pieces += 1;
                 self.exact &= exact || !(chunk.contains('$') || chunk.contains('`'));
@@ -90,7 +103,7 @@ impl FieldBuilder {
 
     /// Another field's text joining the current argument (a quoted scalar).
     pub(super) fn join(&mut self, f: &Field) {
-        self.cur.push_str(&f.text);
+        self.push(&f.text);
         self.started = true;
         self.pieces += 1;
         self.exact &= f.exact;

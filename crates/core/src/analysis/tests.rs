@@ -439,3 +439,18 @@ fn a_comment_where_a_redirection_target_belongs_stays_a_comment() {
     );
     assert_eq!(found("echo hi > #c\nbuildah push img\n"), ["push@2"]);
 }
+
+#[test]
+fn values_that_keep_doubling_stop_at_the_work_budget() {
+    // Each line doubles `$a`: 2^60 bytes if followed naively. Values stop growing at 1 MiB
+    // and the bytes count against the work budget, so the analysis ends and says why.
+    let src = format!("a=x\n{}buildah bud $a\n", "a=\"$a$a\"\n".repeat(60));
+    let a = script(&src);
+    assert!(
+        a.unanalyzable
+            .iter()
+            .any(|u| u.reason.contains("too large or repetitive")),
+        "{:?}",
+        a.unanalyzable
+    );
+}

@@ -16,8 +16,13 @@ use crate::shell::{
 };
 use crate::tekton::{Params, TektonRef, resolve_ref};
 
-/// Statements and arguments one container may make the analysis follow.
-pub(crate) const WORK_LIMIT: u32 = 200_000;
+/// Work one container may make the analysis do: one unit per statement followed, plus one
+/// per [`BYTES_PER_UNIT`] bytes of text parsed again or produced by expansions (strings can
+/// grow with each `sh -c` level or assignment: statements alone do not bound the work). The
+/// largest real Task of the corpus (Konflux's buildah) needs about 1,100 units.
+pub(crate) const WORK_LIMIT: u32 = 50_000;
+/// Bytes of text that cost one unit of work.
+const BYTES_PER_UNIT: usize = 64;
 /// Deepest chain of function calls followed.
 const MAX_CALL_DEPTH: usize = 16;
 /// Deepest chain of `sh -c` / `eval` strings parsed again.
@@ -222,8 +227,19 @@ impl<'a, 'v> Walker<'a, 'v> {
     }
 
     fn tick(&mut self, loc: Loc) -> bool {
-        self.work += 1;
-        if self.work == self.work_limit {
+        self.spend(1, loc)
+    }
+
+    /// Charges the work of handling `bytes` bytes of text; false once the budget is spent.
+    fn charge(&mut self, bytes: usize, loc: Loc) -> bool {
+        let units = u32::try_from(bytes / BYTES_PER_UNIT).unwrap_or(u32::MAX);
+        self.spend(units, loc)
+    }
+
+    fn spend(&mut self, units: u32, loc: Loc) -> bool {
+        let before = self.work;
+        self.work = self.work.saturating_add(units);
+        if before < self.work_limit && self.work >= self.work_limit {
             self.out.unanalyzable.push(Unanalyzable {
                 loc,
                 reason: "the script is too large or repetitive to follow completely".into(),
@@ -1001,6 +1017,9 @@ impl<'a, 'v> Walker<'a, 'v> {
             );
             return;
         }
+        if !self.charge(text.len(), origin.loc(Span::default())) {
+            return;
+        }
         self.reparse_depth += 1;
         let script = shell::parse(text);
         let saved = positional.map(|p| self.positional.replace(p));
@@ -1051,9 +1070,13 @@ impl<'a, 'v> Walker<'a, 'v> {
 
     /// Expands one word, appending its arguments to `out`.
     fn expand_into(&mut self, w: &Word, ctx: Ctx<'_>, out: &mut Vec<Field>) {
-        let mut b = FieldBuilder::appending(ctx.origin.loc(w.span), std::mem::take(out));
+        let first = out.len();
+        let loc = ctx.origin.loc(w.span);
+        let mut b = FieldBuilder::appending(loc, std::mem::take(out));
         self.expand_parts(&w.parts, ctx, false, &mut b);
         *out = b.into_fields();
+        let bytes = out[first..].iter().map(|f| f.text.len()).sum();
+        self.charge(bytes, loc);
     }
 
     /// Expands one word for what it runs (command substitutions), not for its value.
