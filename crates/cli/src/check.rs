@@ -142,7 +142,7 @@ pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult
         for finding in check_object(&doc.value, settings).findings {
             let at = doc.locate(&finding.path, finding.span);
             let width = match (at.exact, finding.span) {
-                (true, Some(span)) => token_width(&doc.value, &finding.path, span),
+                (true, Some(span)) => token_width(doc.value.json(), &finding.path, span),
                 // A field: its key.
                 (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
                 _ => 0,
@@ -175,7 +175,7 @@ fn last_key(path: &str) -> Option<&str> {
 
 /// Characters of the token `span` covers, up to the end of its line.
 fn token_width(
-    root: &serde_json::Value,
+    root: &tekton_buildah_core::json::Value<'_>,
     path: &str,
     span: tekton_buildah_core::shell::Span,
 ) -> u32 {
@@ -184,7 +184,7 @@ fn token_width(
     for seg in path_segments(path) {
         v = v.and_then(|x| match seg {
             PathSegment::Key(k) => x.get(k),
-            PathSegment::Index(i) => x.get(i),
+            PathSegment::Index(i) => x.get_index(i),
         });
     }
     let Some(text) = v.and_then(|x| x.as_str()) else {

@@ -2,6 +2,7 @@
 //! an error reads the same in CI and in the cluster.
 
 use std::path::{Path, PathBuf};
+use tekton_buildah_core::json::Value;
 use tekton_buildah_core::{Settings, yaml};
 
 /// Names searched for from the working directory upwards.
@@ -32,16 +33,22 @@ pub fn from_file(path: &Path) -> Result<Settings, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     let docs = yaml::load(&text).map_err(|e| format!("{shown}: not valid YAML or JSON: {e}"))?;
-    let mut value = match docs.into_iter().next() {
-        Some(d) => d.value,
-        None => serde_json::Value::Null,
+    let value = match docs.into_iter().next() {
+        Some(d) => d.value.into_json(),
+        None => Value::Null,
     };
     let is_policy = value
         .get("apiVersion")
-        .and_then(|v| v.as_str())
+        .and_then(Value::as_str)
         .is_some_and(|v| v.starts_with("policies.kubewarden.io/"));
-    if is_policy {
-        value = value["spec"]["settings"].take();
-    }
-    Settings::from_json_checked(&value).map_err(|e| format!("{shown}: {e}"))
+    let settings = if is_policy {
+        // A policy without `spec.settings` has the default settings.
+        value
+            .get("spec")
+            .and_then(|s| s.get("settings"))
+            .unwrap_or(&Value::Null)
+    } else {
+        &value
+    };
+    Settings::from_json_checked(settings).map_err(|e| format!("{shown}: {e}"))
 }

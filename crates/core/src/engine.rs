@@ -4,13 +4,13 @@
 
 use crate::analysis::{self, Analysis, Files, Loc, Source};
 use crate::finding::Finding;
+use crate::json::{AsValue, Value};
 use crate::rules::{self, Level, RuleId};
 use crate::settings::Settings;
 use crate::shell::Span;
 use crate::tekton::{
     self, ApiVersion, Container, Kind, MergedContainer, Object, Role, Skip, TaskSpec, merge_step,
 };
-use serde_json::Value;
 use std::sync::OnceLock;
 
 /// Why a container counts as a buildah step.
@@ -224,8 +224,13 @@ impl Report {
     }
 }
 
-/// Checks one object (a Tekton resource as JSON) against the settings.
-pub fn check_object(object: &Value, settings: &Settings) -> Report {
+/// Checks one object (a Tekton resource as JSON) against the settings: a [`Value`] (what the
+/// policy reads from a request, the CLI from YAML) or a `serde_json::Value`.
+pub fn check_object<D: AsValue + ?Sized>(object: &D, settings: &Settings) -> Report {
+    object.with_value(|object| check_value(object, settings))
+}
+
+fn check_value(object: &Value<'_>, settings: &Settings) -> Report {
     let mut findings = Findings {
         settings,
         items: Vec::new(),

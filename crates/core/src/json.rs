@@ -252,6 +252,10 @@ impl PartialEq for Map<'_> {
     }
 }
 
+impl Eq for Value<'_> {}
+
+impl Eq for Map<'_> {}
+
 impl PartialEq<serde_json::Value> for Value<'_> {
     fn eq(&self, other: &serde_json::Value) -> bool {
         match (self, other) {

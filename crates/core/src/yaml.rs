@@ -2,11 +2,13 @@
 //! server and the policy see), with the position of every node, so that a finding's logical
 //! path (and a byte range inside a script) can be turned into `line:col`.
 
+use crate::json::{AsValue, Map, Number, Value};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
 use saphyr::{Scalar, ScalarStyle};
 use saphyr_parser::Event;
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
@@ -64,10 +66,75 @@ impl Node {
 
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub value: Value,
+    pub value: DocumentValue,
     pub nodes: Node,
     /// 1-based line where the document's content starts.
     pub line: u32,
+}
+
+/// A document's value, built straight from the parser's events as a [`Value`] that owns its
+/// text. The rules read it as it is (`check_object(&doc.value, …)`, [`DocumentValue::json`]).
+///
+/// It also dereferences to a `serde_json::Value`, converted the first time it is asked for:
+/// tools and tests written against serde_json (`fuzz-seeds`, the e2e corpus and differential
+/// tests, `v["kind"]`) keep working unchanged, and the CLI, which does not ask, pays nothing.
+#[derive(Clone)]
+pub struct DocumentValue {
+    value: Value<'static>,
+    serde: OnceLock<serde_json::Value>,
+}
+
+impl DocumentValue {
+    pub fn new(value: Value<'static>) -> DocumentValue {
+        DocumentValue {
+            value,
+            serde: OnceLock::new(),
+        }
+    }
+
+    pub fn json(&self) -> &Value<'static> {
+        &self.value
+    }
+
+    pub fn into_json(self) -> Value<'static> {
+        self.value
+    }
+
+    pub fn to_serde(&self) -> serde_json::Value {
+        self.value.to_serde()
+    }
+}
+
+impl std::ops::Deref for DocumentValue {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        self.serde.get_or_init(|| self.value.to_serde())
+    }
+}
+
+impl AsValue for DocumentValue {
+    fn with_value<R>(&self, f: impl FnOnce(&Value<'_>) -> R) -> R {
+        f(&self.value)
+    }
+}
+
+impl PartialEq<serde_json::Value> for DocumentValue {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.value == *other
+    }
+}
+
+impl std::fmt::Debug for DocumentValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl From<DocumentValue> for serde_json::Value {
+    fn from(v: DocumentValue) -> serde_json::Value {
+        v.serde.into_inner().unwrap_or_else(|| v.value.to_serde())
+    }
 }
 
 /// A position resolved from a logical path.
@@ -85,7 +152,7 @@ impl Document {
     /// of `span` (a byte range inside the string at that path) when given.
     pub fn locate(&self, path: &str, span: Option<Span>) -> Located {
         let mut node = &self.nodes;
-        let mut value = Some(&self.value);
+        let mut value = Some(self.value.json());
         let mut pos = node.at();
         let mut complete = true;
         for seg in path_segments(path) {
@@ -107,7 +174,7 @@ impl Document {
             node = n;
             value = value.and_then(|v| match seg {
                 PathSegment::Key(k) => v.get(k),
-                PathSegment::Index(i) => v.get(i),
+                PathSegment::Index(i) => v.get_index(i),
             });
         }
         if !complete {
@@ -209,13 +276,13 @@ enum Frame {
     Seq {
         at: Pos,
         anchor: usize,
-        values: Vec<Value>,
+        values: Vec<Value<'static>>,
         nodes: Vec<Node>,
     },
     Map {
         at: Pos,
         anchor: usize,
-        values: Map<String, Value>,
+        values: Map<'static>,
         entries: Vec<(String, Pos, Node)>,
         key: Option<(String, Pos)>,
     },
@@ -227,7 +294,7 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, (Value, Node)> = Default::default();
+    let mut anchors: std::collections::HashMap<usize, (Value<'static>, Node)> = Default::default();
     let mut aliased = 0usize;
     let error = |line: u32, col: u32, message: String| YamlError {
         line: line + line_offset,
@@ -341,7 +408,7 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
                 }) = stack.last_mut()
                 {
                     match value {
-                        Value::String(s) => *key = Some((s.clone(), at)),
+                        Value::String(s) => *key = Some((s.to_string(), at)),
                         _ => {
                             return Err(error(
                                 at.line - line_offset,
@@ -364,7 +431,7 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
                 if !value.is_null() {
                     out.push(Document {
                         line: node.at().line,
-                        value,
+                        value: DocumentValue::new(value),
                         nodes: node,
                     });
                 }
@@ -380,7 +447,8 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
                 ..
             }) => {
                 if let Some((k, key_at)) = key.take() {
-                    values.insert(k.clone(), value);
+                    // A repeated key is kept: the map reads its last value, as serde_json's.
+                    values.push(k.clone(), value);
                     entries.push((k, key_at, node));
                 }
             }
@@ -389,10 +457,11 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
     Ok(out)
 }
 
-fn count_nodes(v: &Value) -> usize {
+/// Nodes of a value, a repeated key counted once (as when the value was a serde_json map).
+fn count_nodes(v: &Value<'_>) -> usize {
     match v {
         Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
-        Value::Object(o) => 1 + o.values().map(count_nodes).sum::<usize>(),
+        Value::Object(o) => 1 + o.iter().map(|(_, v)| count_nodes(v)).sum::<usize>(),
         _ => 1,
     }
 }
@@ -404,7 +473,7 @@ fn pos(m: &saphyr::Marker, line_offset: u32) -> Pos {
     }
 }
 
-fn scalar_value(s: &Scalar<'_>) -> Value {
+fn scalar_value(s: &Scalar<'_>) -> Value<'static> {
     match s {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(*b),
@@ -412,7 +481,7 @@ fn scalar_value(s: &Scalar<'_>) -> Value {
         Scalar::FloatingPoint(f) => {
             Number::from_f64(f.into_inner()).map_or(Value::Null, Value::Number)
         }
-        Scalar::String(s) => Value::String(s.to_string()),
+        Scalar::String(s) => Value::String(Cow::Owned(s.to_string())),
     }
 }
 

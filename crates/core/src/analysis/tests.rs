@@ -11,6 +11,7 @@ fn analyze_step(step: Value, params: Value) -> Analysis {
         "metadata": {"name": "t"},
         "spec": {"params": params, "steps": [step]},
     });
+    let task = crate::json::Value::from(&task);
     let obj = read_object(&task).unwrap().unwrap();
     let spec = &obj.specs[0];
     let merged = merge_step(&spec.steps[0], None);

@@ -13,9 +13,9 @@ pub use glob::glob_match;
 
 use crate::buildah::call::find_command;
 use crate::buildah::table::{Command, Flag, GLOBAL_FLAGS};
+use crate::json::{AsValue, Map, Value};
 use crate::rules::{Level, RULES, RuleId};
 use crate::tekton::describe;
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
@@ -221,19 +221,20 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads and checks a settings object. `null` and `{}` give the defaults. Regular
-    /// expressions are compiled only when first used (see [`Settings::from_json_checked`]).
-    pub fn from_json(value: &Value) -> Result<Settings, SettingsError> {
-        Settings::parse(value, false)
+    /// Reads and checks a settings object (a [`Value`] or a `serde_json::Value`). `null` and
+    /// `{}` give the defaults. Regular expressions are compiled only when first used (see
+    /// [`Settings::from_json_checked`]).
+    pub fn from_json<D: AsValue + ?Sized>(value: &D) -> Result<Settings, SettingsError> {
+        value.with_value(|v| Settings::parse(v, false))
     }
 
     /// `from_json` plus the checks that cost more (compiling every `valuePattern`). Run it
     /// when settings are loaded; per admission request `from_json` suffices.
-    pub fn from_json_checked(value: &Value) -> Result<Settings, SettingsError> {
-        Settings::parse(value, true)
+    pub fn from_json_checked<D: AsValue + ?Sized>(value: &D) -> Result<Settings, SettingsError> {
+        value.with_value(|v| Settings::parse(v, true))
     }
 
-    fn parse(value: &Value, compile_patterns: bool) -> Result<Settings, SettingsError> {
+    fn parse(value: &Value<'_>, compile_patterns: bool) -> Result<Settings, SettingsError> {
         let mut p = Problems::default();
         let empty = Map::new();
         let obj = match value {
@@ -249,7 +250,7 @@ impl Settings {
             }
         };
         for key in obj.keys() {
-            if !KEYS.contains(&key.as_str()) {
+            if !KEYS.contains(&key) {
                 p.push(format!(
                     "`{key}` is not a setting{}",
                     suggest(key, KEYS.iter().copied())
@@ -389,7 +390,7 @@ fn default_compute_resources() -> ResourceRequirement {
 }
 
 /// The defaults, as a settings object: the seed's working Task written down.
-pub fn defaults_json() -> Value {
+pub fn defaults_json() -> serde_json::Value {
     serde_json::json!({
         "requiredEnv": [
             {"name": "BUILDAH_STORAGE_ROOT", "inWorkspace": true},
@@ -422,7 +423,7 @@ impl Problems {
         self.0.push(s);
     }
 
-    fn wrong_type(&mut self, path: &str, expected: &str, found: &Value) {
+    fn wrong_type(&mut self, path: &str, expected: &str, found: &Value<'_>) {
         self.push(format!(
             "{path}: expected {expected}, found {}",
             describe(found)
@@ -430,7 +431,7 @@ impl Problems {
     }
 }
 
-fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
+fn string_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
     let Some(items) = value.as_array() else {
         p.wrong_type(path, "a list of strings", value);
         return Vec::new();
@@ -446,7 +447,7 @@ fn string_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
     out
 }
 
-fn capability_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
+fn capability_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
     let names = string_list(value, path, p);
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
@@ -463,7 +464,7 @@ fn capability_list(value: &Value, path: &str, p: &mut Problems) -> Vec<Text> {
     out
 }
 
-fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
+fn required_env(value: &Value<'_>, p: &mut Problems) -> Vec<RequiredEnv> {
     let Some(items) = value.as_array() else {
         p.wrong_type("requiredEnv", "a list", value);
         return Vec::new();
@@ -476,14 +477,14 @@ fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
             continue;
         };
         for key in obj.keys() {
-            if !["name", "valuePattern", "inWorkspace"].contains(&key.as_str()) {
+            if !["name", "valuePattern", "inWorkspace"].contains(&key) {
                 p.push(format!(
                     "{path}: `{key}` is not a field of a required variable (use `name`, `valuePattern`, `inWorkspace`)"
                 ));
             }
         }
         let name = match obj.get("name") {
-            Some(Value::String(s)) if is_env_name(s) => Cow::Owned(s.clone()),
+            Some(Value::String(s)) if is_env_name(s) => Cow::Owned(s.to_string()),
             Some(Value::String(s)) => {
                 p.push(format!(
                     "{path}.name: `{s}` is not an environment variable name"
@@ -501,7 +502,7 @@ fn required_env(value: &Value, p: &mut Problems) -> Vec<RequiredEnv> {
         };
         let value_pattern = match obj.get("valuePattern") {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(Pattern::new(s.clone())),
+            Some(Value::String(s)) => Some(Pattern::new(s.to_string())),
             Some(other) => {
                 p.wrong_type(&format!("{path}.valuePattern"), "a string", other);
                 None
@@ -534,7 +535,7 @@ fn is_env_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-fn mandatory_flags(value: &Value, p: &mut Problems) -> Vec<FlagRequirement> {
+fn mandatory_flags(value: &Value<'_>, p: &mut Problems) -> Vec<FlagRequirement> {
     let Some(obj) = value.as_object() else {
         p.wrong_type(
             "mandatoryFlags",
@@ -667,7 +668,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-fn compute_resources(value: &Value, p: &mut Problems) -> ResourceRequirement {
+fn compute_resources(value: &Value<'_>, p: &mut Problems) -> ResourceRequirement {
     let Some(obj) = value.as_object() else {
         p.wrong_type(
             "computeResources",
@@ -693,7 +694,7 @@ fn compute_resources(value: &Value, p: &mut Problems) -> ResourceRequirement {
     }
 }
 
-fn levels(value: &Value, p: &mut Problems) -> [Option<LevelSetting>; RULES.len()] {
+fn levels(value: &Value<'_>, p: &mut Problems) -> [Option<LevelSetting>; RULES.len()] {
     let mut out = [None; RULES.len()];
     let Some(obj) = value.as_object() else {
         p.wrong_type("rules", "an object of rule id to `{level: …}`", value);
@@ -721,7 +722,7 @@ fn levels(value: &Value, p: &mut Problems) -> [Option<LevelSetting>; RULES.len()
             }
         }
         match conf.get("level") {
-            Some(Value::String(l)) => match l.as_str() {
+            Some(Value::String(l)) => match l.as_ref() {
                 "error" => out[rule as usize] = Some(LevelSetting::Level(Level::Error)),
                 "warning" => out[rule as usize] = Some(LevelSetting::Level(Level::Warning)),
                 "off" => out[rule as usize] = Some(LevelSetting::Off),

@@ -1,5 +1,5 @@
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn problems(v: Value) -> Vec<String> {
     match Settings::from_json_checked(&v) {

@@ -1,7 +1,7 @@
 //! One container of a task: a step, a sidecar, the `stepTemplate`, or a StepAction's `spec`.
 
 use super::{ApiVersion, Reader, describe};
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -92,7 +92,7 @@ impl Container<'_> {
 impl<'v> Reader<'v> {
     pub(super) fn container(
         &mut self,
-        c: &'v Map<String, Value>,
+        c: &'v Map<'v>,
         role: Role,
         index: usize,
         path: String,
@@ -142,12 +142,7 @@ impl<'v> Reader<'v> {
         }
     }
 
-    fn string_field(
-        &mut self,
-        c: &'v Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Option<&'v str> {
+    fn string_field(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<&'v str> {
         match c.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
@@ -161,18 +156,13 @@ impl<'v> Reader<'v> {
         }
     }
 
-    fn string_list(
-        &mut self,
-        c: &'v Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Option<Vec<&'v str>> {
+    fn string_list(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<Vec<&'v str>> {
         let list_path = format!("{path}.{key}");
         let list = self.list_field(c, key, &list_path)?;
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             match item {
-                Value::String(s) => out.push(s.as_str()),
+                Value::String(s) => out.push(s.as_ref()),
                 other => self.problem(
                     &format!("{list_path}[{i}]"),
                     format!("expected a string, found {}", describe(other)),
@@ -182,7 +172,7 @@ impl<'v> Reader<'v> {
         Some(out)
     }
 
-    fn env(&mut self, c: &'v Map<String, Value>, path: &str) -> Vec<EnvVar<'v>> {
+    fn env(&mut self, c: &'v Map<'v>, path: &str) -> Vec<EnvVar<'v>> {
         let list_path = format!("{path}.env");
         let Some(list) = self.list_field(c, "env", &list_path) else {
             return Vec::new();
@@ -215,7 +205,7 @@ impl<'v> Reader<'v> {
         out
     }
 
-    fn security(&mut self, c: &'v Map<String, Value>, path: &str) -> Security<'v> {
+    fn security(&mut self, c: &'v Map<'v>, path: &str) -> Security<'v> {
         let sc_path = format!("{path}.securityContext");
         let Some(sc) = self.object_field(c, "securityContext", &sc_path) else {
             return Security::default();
@@ -245,12 +235,7 @@ impl<'v> Reader<'v> {
         }
     }
 
-    fn resources(
-        &mut self,
-        c: &'v Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Option<ResourceNames<'v>> {
+    fn resources(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<ResourceNames<'v>> {
         let res_path = format!("{path}.{key}");
         let res = self.object_field(c, key, &res_path)?;
         let mut names = ResourceNames::default();
@@ -259,11 +244,7 @@ impl<'v> Reader<'v> {
             ("limits", &mut names.limits),
         ] {
             if let Some(map) = self.object_field(res, section, &format!("{res_path}.{section}")) {
-                out.extend(
-                    map.iter()
-                        .filter(|(_, v)| !v.is_null())
-                        .map(|(k, _)| k.as_str()),
-                );
+                out.extend(map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k));
             }
         }
         Some(names)

@@ -14,7 +14,7 @@ pub use container::{Container, EnvVar, ResourceNames, Role, Security};
 pub use merge::{MergedContainer, merge_step};
 pub use params::{ParamDefault, Params, TektonRef, resolve_ref};
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// The API versions whose field names differ for step resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,7 +114,7 @@ const MAX_PIPELINE_NESTING: usize = 8;
 
 /// Reads an object. `Err(Malformed)` when the document itself is not a JSON object or its
 /// `apiVersion`/`kind` are not strings.
-pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed> {
+pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>, Malformed> {
     let Some(obj) = value.as_object() else {
         return Err(Malformed {
             path: String::new(),
@@ -122,7 +122,7 @@ pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed>
         });
     };
     let api_version = match obj.get("apiVersion") {
-        Some(Value::String(s)) => s.as_str(),
+        Some(Value::String(s)) => s.as_ref(),
         None | Some(Value::Null) => return Ok(Err(Skip::NotApplicable)),
         Some(other) => {
             return Err(Malformed {
@@ -132,7 +132,7 @@ pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed>
         }
     };
     let kind = match obj.get("kind") {
-        Some(Value::String(s)) => s.as_str(),
+        Some(Value::String(s)) => s.as_ref(),
         None | Some(Value::Null) => return Ok(Err(Skip::NotApplicable)),
         Some(other) => {
             return Err(Malformed {
@@ -164,7 +164,7 @@ pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed>
                     "script",
                 ]
                 .iter()
-                .any(|k| s.contains_key(*k))
+                .any(|k| s.contains_key(k))
             });
             return Ok(Err(if holds_steps {
                 Skip::UnsupportedVersion(api_version.to_string())
@@ -222,7 +222,7 @@ pub fn read_object(value: &Value) -> Result<Result<Object<'_>, Skip>, Malformed>
 }
 
 /// "a string", "a list", … for messages about wrong types.
-pub fn describe(value: &Value) -> &'static str {
+pub fn describe(value: &Value<'_>) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -248,12 +248,7 @@ impl<'v> Reader<'v> {
     }
 
     /// `obj[key]` when it is an object; `None` when absent or null; a problem otherwise.
-    fn object_field(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Option<&'v Map<String, Value>> {
+    fn object_field(&mut self, obj: &'v Map<'v>, key: &str, path: &str) -> Option<&'v Map<'v>> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(m),
@@ -268,12 +263,7 @@ impl<'v> Reader<'v> {
     }
 
     /// `obj[key]` when it is a list; `None` when absent or null; a problem otherwise.
-    fn list_field(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Option<&'v [Value]> {
+    fn list_field(&mut self, obj: &'v Map<'v>, key: &str, path: &str) -> Option<&'v [Value<'v>]> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Array(a)) => Some(a),
@@ -284,7 +274,7 @@ impl<'v> Reader<'v> {
         }
     }
 
-    fn pipeline_spec(&mut self, spec: &'v Map<String, Value>, path: &str, depth: usize) {
+    fn pipeline_spec(&mut self, spec: &'v Map<'v>, path: &str, depth: usize) {
         if depth > MAX_PIPELINE_NESTING {
             self.problem(path, "pipelines are nested too deeply to check".into());
             return;
@@ -322,7 +312,7 @@ impl<'v> Reader<'v> {
         }
     }
 
-    fn task_spec(&mut self, spec: &'v Map<String, Value>, path: String) {
+    fn task_spec(&mut self, spec: &'v Map<'v>, path: String) {
         let params = self.params(spec, &path);
         let workspaces = self.workspaces(spec, &path);
         let template_path = format!("{path}.stepTemplate");
@@ -360,7 +350,7 @@ impl<'v> Reader<'v> {
         });
     }
 
-    fn step_action(&mut self, spec: &'v Map<String, Value>) {
+    fn step_action(&mut self, spec: &'v Map<'v>) {
         let params = self.params(spec, "spec");
         let step = self.container(spec, Role::StepAction, 0, "spec".into());
         self.specs.push(TaskSpec {
@@ -373,7 +363,7 @@ impl<'v> Reader<'v> {
         });
     }
 
-    fn workspaces(&mut self, spec: &'v Map<String, Value>, path: &str) -> Vec<&'v str> {
+    fn workspaces(&mut self, spec: &'v Map<'v>, path: &str) -> Vec<&'v str> {
         let list_path = format!("{path}.workspaces");
         let Some(list) = self.list_field(spec, "workspaces", &list_path) else {
             return Vec::new();
@@ -381,7 +371,7 @@ impl<'v> Reader<'v> {
         let mut names = Vec::new();
         for (i, ws) in list.iter().enumerate() {
             match ws.get("name") {
-                Some(Value::String(n)) => names.push(n.as_str()),
+                Some(Value::String(n)) => names.push(n.as_ref()),
                 _ => self.problem(
                     &format!("{list_path}[{i}].name"),
                     "expected the workspace's name as a string".into(),

@@ -6,7 +6,7 @@
 //! reference to something only known at run time) stays unresolved.
 
 use super::{Reader, describe};
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamDefault<'v> {
@@ -15,7 +15,7 @@ pub enum ParamDefault<'v> {
     /// A number or boolean default: Tekton reads it as its text (`8080` is `"8080"`).
     Scalar(String),
     Array(Vec<&'v str>),
-    Object(&'v Map<String, Value>),
+    Object(&'v Map<'v>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,7 +113,7 @@ pub fn resolve_ref<'p>(text: &str, params: &'p Params<'_>) -> TektonRef<'p> {
 }
 
 impl<'v> Reader<'v> {
-    pub(super) fn params(&mut self, spec: &'v Map<String, Value>, path: &str) -> Params<'v> {
+    pub(super) fn params(&mut self, spec: &'v Map<'v>, path: &str) -> Params<'v> {
         let list_path = format!("{path}.params");
         let Some(list) = self.list_field(spec, "params", &list_path) else {
             return Params::default();
@@ -149,10 +149,11 @@ impl<'v> Reader<'v> {
                     }
                 }
                 Some(Value::Object(m)) => ParamDefault::Object(m),
-                // Tekton reads a number or boolean default as its text.
-                Some(scalar) => ParamDefault::Scalar(scalar.to_string()),
+                // Tekton reads a number or boolean default as its text (serde_json's).
+                Some(Value::Bool(b)) => ParamDefault::Scalar(b.to_string()),
+                Some(Value::Number(n)) => ParamDefault::Scalar(n.to_string()),
             };
-            decls.push((name.as_str(), default));
+            decls.push((name.as_ref(), default));
         }
         Params { decls }
     }
