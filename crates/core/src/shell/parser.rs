@@ -373,7 +373,15 @@ impl<'a> Parser<'a> {
 
     fn parse_command(&mut self, out: &mut Vec<Stmt>, piped: bool) {
         self.skip_blanks();
-        if self.eof() {
+        let Some(first) = self.peek() else {
+            return;
+        };
+        // Most commands are simple: only these bytes can start a keyword or a group.
+        if !matches!(
+            first,
+            b'i' | b'w' | b'u' | b'f' | b's' | b'c' | b'{' | b'(' | b'['
+        ) {
+            self.parse_simple(out, piped);
             return;
         }
         if self.at_keyword("if") {
