@@ -9,7 +9,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use serde::Deserialize;
-use serde_json::Value;
+use tekton_buildah_core::json::Value;
 use tekton_buildah_core::{Checked, Report, Settings, check_object};
 
 pub mod arena;
@@ -53,23 +53,27 @@ mod entry {
     }
 }
 
-/// What the policy reads of the `validate` payload.
+/// What the policy reads of the `validate` payload. Its strings are borrowed from the
+/// payload where they are written without escapes, and the rest of the request (`oldObject`,
+/// `userInfo`, …) is skipped without being built: reading the request is paid for on every
+/// admission request.
 #[derive(Deserialize)]
-struct Payload {
-    #[serde(default)]
-    settings: Value,
-    request: AdmissionRequest,
+struct Payload<'a> {
+    #[serde(default, borrow)]
+    settings: Value<'a>,
+    #[serde(borrow)]
+    request: AdmissionRequest<'a>,
 }
 
 #[derive(Deserialize)]
-struct AdmissionRequest {
-    #[serde(default)]
-    object: Value,
+struct AdmissionRequest<'a> {
+    #[serde(default, borrow)]
+    object: Value<'a>,
 }
 
 /// Evaluates a `validate` payload: `{"request": <AdmissionRequest>, "settings": {…}}`.
 pub fn validate(payload: &[u8]) -> ValidationResponse {
-    let payload: Payload = match serde_json::from_slice(payload) {
+    let payload: Payload<'_> = match serde_json::from_slice(payload) {
         Ok(p) => p,
         Err(e) => return reject(format!("the admission request could not be read: {e}")),
     };
@@ -86,7 +90,7 @@ pub fn validate(payload: &[u8]) -> ValidationResponse {
 
 /// Evaluates a `validate_settings` payload: the settings object itself.
 pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
-    let checked = serde_json::from_slice::<Value>(payload)
+    let checked = serde_json::from_slice::<Value<'_>>(payload)
         .map_err(|e| format!("settings are not valid JSON: {e}"))
         .and_then(|v| Settings::from_json_checked(&v).map_err(|e| e.to_string()));
     match checked {

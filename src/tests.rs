@@ -2,7 +2,9 @@
 //! runs in policy.wasm, where `e2e-tests` checks it again through the waPC runtime.
 
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
+use std::borrow::Cow;
+use tekton_buildah_core::json::Value as Doc;
 
 fn payload(object: Value, settings: Value) -> Vec<u8> {
     serde_json::to_vec(
@@ -80,4 +82,32 @@ fn settings_validation_answers() {
             .unwrap()
             .starts_with("settings are not valid JSON: ")
     );
+}
+
+#[test]
+fn the_request_is_read_in_place() {
+    let bytes = br#"{"request": {"uid": "1", "userInfo": {"groups": ["a"]},
+        "object": {"kind": "Task", "metadata": {"name": "a\"b"}}}, "settings": {}}"#;
+    let p: Payload<'_> = serde_json::from_slice(bytes).unwrap();
+    let object = &p.request.object;
+    // Plain strings point into the payload; only the escaped one is copied.
+    assert!(matches!(
+        object.get("kind"),
+        Some(Doc::String(Cow::Borrowed("Task")))
+    ));
+    let name = object.get("metadata").and_then(|m| m.get("name"));
+    assert!(matches!(name, Some(Doc::String(Cow::Owned(n))) if n == "a\"b"));
+}
+
+#[test]
+fn a_key_written_twice_has_its_last_value() {
+    // As serde_json reads it: the second `privileged` counts.
+    let text = br#"{"request": {"object": {"apiVersion": "tekton.dev/v1", "kind": "Task",
+        "spec": {"steps": [{"name": "build", "image": "alpine", "script": "true",
+        "securityContext": {"privileged": true, "privileged": false}}]}}}}"#;
+    let r = validate(text);
+    assert!(r.accepted, "{:?}", r.message);
+    let flipped = String::from_utf8_lossy(text)
+        .replace("true, \"privileged\": false", "false, \"privileged\": true");
+    assert!(!validate(flipped.as_bytes()).accepted);
 }
