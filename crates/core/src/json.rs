@@ -13,6 +13,7 @@
 //! iterates.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -179,15 +180,16 @@ impl<'a> Map<'a> {
     }
 
     /// The entry indices to visit when the entries are not already sorted with distinct keys
-    /// (objects serde_json wrote are; objects people wrote mostly are not, and are small).
-    fn sorted_order(&self) -> Option<Vec<usize>> {
+    /// (objects serde_json wrote are; objects people wrote mostly are not, and are small: the
+    /// indices of a small object stay on the stack).
+    fn sorted_order(&self) -> Option<Indices> {
         if self.entries.windows(2).all(|w| w[0].0 < w[1].0) {
             return None;
         }
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        let mut order: Indices = (0..self.entries.len()).collect();
         // Stable: among equal keys the last written stays last.
         order.sort_by(|&a, &b| self.entries[a].0.cmp(&self.entries[b].0));
-        let mut distinct: Vec<usize> = Vec::with_capacity(order.len());
+        let mut distinct = Indices::with_capacity(order.len());
         for i in order {
             match distinct.last_mut() {
                 Some(last) if self.entries[*last].0 == self.entries[i].0 => *last = i,
@@ -198,6 +200,8 @@ impl<'a> Map<'a> {
     }
 }
 
+type Indices = SmallVec<[usize; 8]>;
+
 /// Iterator over a [`Map`]'s distinct keys in sorted order.
 pub struct Iter<'m, 'a> {
     entries: &'m [(Cow<'a, str>, Value<'a>)],
@@ -206,7 +210,7 @@ pub struct Iter<'m, 'a> {
 
 enum Order {
     AsWritten(std::ops::Range<usize>),
-    Sorted(std::vec::IntoIter<usize>),
+    Sorted(smallvec::IntoIter<[usize; 8]>),
 }
 
 impl<'m, 'a> Iterator for Iter<'m, 'a> {
@@ -461,6 +465,20 @@ mod tests {
         assert_eq!(v, serde);
         assert_eq!(v.to_serde(), serde);
         assert_eq!(Value::from(&serde), v);
+    }
+
+    #[test]
+    fn large_objects_iterate_as_serde_json_maps() {
+        let keys: Vec<String> = (0..40)
+            .rev()
+            .map(|i| format!("\"k{}\": {i}", i % 25))
+            .collect();
+        let text = format!("{{{}}}", keys.join(", "));
+        let v = parse(&text);
+        let serde: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 25);
+        assert_eq!(v, serde);
+        assert_eq!(v.to_serde(), serde);
     }
 
     #[test]
