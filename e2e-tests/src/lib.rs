@@ -231,7 +231,7 @@ pub fn yaml_each(path: &Path) -> Result<Vec<Result<Value, String>>, String> {
     Ok(tekton_buildah_core::yaml::load_documents(&text)
         .into_iter()
         .map(|d| {
-            d.map(|d| d.value.into())
+            d.map(|d| d.value.to_serde())
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .collect())

@@ -67,7 +67,7 @@ fn render(policy: &Policy, dir: &Path) -> String {
                     continue;
                 }
             };
-            let v = &doc.value;
+            let v = &doc.value.to_serde();
             let r = policy
                 .validate(v, &json!({}))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

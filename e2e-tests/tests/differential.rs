@@ -64,7 +64,7 @@ fn cli_and_policy_agree_on_examples_and_corpus() {
                 );
                 continue;
             };
-            let r = policy.validate(&doc.value, &json!({})).unwrap();
+            let r = policy.validate(&doc.value.to_serde(), &json!({})).unwrap();
             let from_cli = |level: Level| -> Vec<String> {
                 cli.findings
                     .iter()

@@ -142,7 +142,7 @@ pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult
         for finding in check_object(&doc.value, settings).findings {
             let at = doc.locate(&finding.path, finding.span);
             let width = match (at.exact, finding.span) {
-                (true, Some(span)) => token_width(doc.value.json(), &finding.path, span),
+                (true, Some(span)) => token_width(&doc.value, &finding.path, span),
                 // A field: its key.
                 (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
                 _ => 0,

@@ -34,7 +34,7 @@ pub fn from_file(path: &Path) -> Result<Settings, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     let docs = yaml::load(&text).map_err(|e| format!("{shown}: not valid YAML or JSON: {e}"))?;
     let value = match docs.into_iter().next() {
-        Some(d) => d.value.into_json(),
+        Some(d) => d.value,
         None => Value::Null,
     };
     let is_policy = value

@@ -2,13 +2,12 @@
 //! server and the policy see), with the position of every node, so that a finding's logical
 //! path (and a byte range inside a script) can be turned into `line:col`.
 
-use crate::json::{AsValue, Map, Number, Value};
+use crate::json::{Map, Number, Value};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
 use saphyr::{Scalar, ScalarStyle};
 use saphyr_parser::Event;
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
@@ -66,75 +65,12 @@ impl Node {
 
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub value: DocumentValue,
+    /// The document as a JSON value that owns its text, built straight from the parser's
+    /// events (`check_object(&doc.value, …)`; `to_serde()` for serde_json).
+    pub value: Value<'static>,
     pub nodes: Node,
     /// 1-based line where the document's content starts.
     pub line: u32,
-}
-
-/// A document's value, built straight from the parser's events as a [`Value`] that owns its
-/// text. The rules read it as it is (`check_object(&doc.value, …)`, [`DocumentValue::json`]).
-///
-/// It also dereferences to a `serde_json::Value`, converted the first time it is asked for:
-/// tools and tests written against serde_json (`fuzz-seeds`, the e2e corpus and differential
-/// tests, `v["kind"]`) keep working unchanged, and the CLI, which does not ask, pays nothing.
-#[derive(Clone)]
-pub struct DocumentValue {
-    value: Value<'static>,
-    serde: OnceLock<serde_json::Value>,
-}
-
-impl DocumentValue {
-    pub fn new(value: Value<'static>) -> DocumentValue {
-        DocumentValue {
-            value,
-            serde: OnceLock::new(),
-        }
-    }
-
-    pub fn json(&self) -> &Value<'static> {
-        &self.value
-    }
-
-    pub fn into_json(self) -> Value<'static> {
-        self.value
-    }
-
-    pub fn to_serde(&self) -> serde_json::Value {
-        self.value.to_serde()
-    }
-}
-
-impl std::ops::Deref for DocumentValue {
-    type Target = serde_json::Value;
-
-    fn deref(&self) -> &serde_json::Value {
-        self.serde.get_or_init(|| self.value.to_serde())
-    }
-}
-
-impl AsValue for DocumentValue {
-    fn with_value<R>(&self, f: impl FnOnce(&Value<'_>) -> R) -> R {
-        f(&self.value)
-    }
-}
-
-impl PartialEq<serde_json::Value> for DocumentValue {
-    fn eq(&self, other: &serde_json::Value) -> bool {
-        self.value == *other
-    }
-}
-
-impl std::fmt::Debug for DocumentValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.value.fmt(f)
-    }
-}
-
-impl From<DocumentValue> for serde_json::Value {
-    fn from(v: DocumentValue) -> serde_json::Value {
-        v.serde.into_inner().unwrap_or_else(|| v.value.to_serde())
-    }
 }
 
 /// A position resolved from a logical path.
@@ -152,7 +88,7 @@ impl Document {
     /// of `span` (a byte range inside the string at that path) when given.
     pub fn locate(&self, path: &str, span: Option<Span>) -> Located {
         let mut node = &self.nodes;
-        let mut value = Some(self.value.json());
+        let mut value = Some(&self.value);
         let mut pos = node.at();
         let mut complete = true;
         for seg in path_segments(path) {
@@ -431,7 +367,7 @@ fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> 
                 if !value.is_null() {
                     out.push(Document {
                         line: node.at().line,
-                        value: DocumentValue::new(value),
+                        value,
                         nodes: node,
                     });
                 }
@@ -511,7 +447,10 @@ mod tests {
     #[test]
     fn block_scalars_keep_their_text() {
         let docs = load("script: |\n  #!/bin/sh\n  buildah bud .\n").unwrap();
-        assert_eq!(docs[0].value["script"], "#!/bin/sh\nbuildah bud .\n");
+        assert_eq!(
+            docs[0].value.to_serde()["script"],
+            "#!/bin/sh\nbuildah bud .\n"
+        );
     }
 
     #[test]
@@ -559,7 +498,10 @@ spec:
         assert_eq!(at("spec.steps[0].env[0].value", None).pos, p(6, 11));
         assert_eq!(at("spec.steps[0].script", None).pos, p(7, 7));
         // `buildah` on the script's line 2, `--squash` on its line 3.
-        let script = doc.value["spec"]["steps"][0]["script"].as_str().unwrap();
+        let script = doc.value.to_serde()["spec"]["steps"][0]["script"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let squash = script.find("--squash").unwrap();
         assert_eq!(
             at("spec.steps[0].script", Some(Span::new(10, 17))),

@@ -399,7 +399,7 @@ proptest! {
         let text = yaml_text(&reference, s);
         let docs = yaml::load(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(&docs[0].value, &reference, "{}", text);
-        prop_assert_eq!(&findings(&docs[0].value), &want);
+        prop_assert_eq!(&findings(&docs[0].value.to_serde()), &want);
     }
 
     #[test]

@@ -74,13 +74,12 @@ fn main() {
             .flatten()
         {
             let mut found = Vec::new();
-            scripts(&doc.value, &mut found);
+            scripts(&doc.value.to_serde(), &mut found);
             for s in found {
                 std::fs::write(out.join("shell").join(format!("{n_shell:05}.sh")), s).unwrap();
                 n_shell += 1;
             }
-            let payload =
-                json!({"request": admission_request(&doc.value, "CREATE"), "settings": {}});
+            let payload = json!({"request": admission_request(&doc.value.to_serde(), "CREATE"), "settings": {}});
             std::fs::write(
                 out.join("policy_json").join(format!("{n_json:05}.json")),
                 serde_json::to_vec(&payload).unwrap(),
