@@ -204,19 +204,23 @@ pub fn admission_request(object: &Value, operation: &str) -> Value {
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
     let kind = object["kind"].as_str().unwrap_or("");
     let resource = format!("{}s", kind.to_ascii_lowercase());
-    json!({
+    let mut request = json!({
         "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
         "kind": {"group": group, "version": version, "kind": kind},
         "resource": {"group": group, "version": version, "resource": resource},
         "requestKind": {"group": group, "version": version, "kind": kind},
         "requestResource": {"group": group, "version": version, "resource": resource},
-        "name": object["metadata"]["name"],
         "namespace": object["metadata"]["namespace"].as_str().unwrap_or("default"),
         "operation": operation,
         "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
         "object": object,
         "dryRun": false,
-    })
+    });
+    // The API server leaves `name` out when the object has only a `generateName`.
+    if let Some(name) = object["metadata"]["name"].as_str() {
+        request["name"] = json!(name);
+    }
+    request
 }
 
 /// Every document of a YAML file as JSON values (the first document that is not valid YAML

@@ -210,11 +210,11 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             required_env: default_required_env(),
-            allowed_capabilities: vec![Cow::Borrowed("SETFCAP")],
-            required_capabilities: vec![Cow::Borrowed("SETFCAP")],
+            allowed_capabilities: default_capabilities(),
+            required_capabilities: default_capabilities(),
             mandatory_flags: default_mandatory_flags(),
             compute_resources: default_compute_resources(),
-            buildah_images: vec![Cow::Borrowed("*buildah*")],
+            buildah_images: default_buildah_images(),
             levels: [None; RULES.len()],
         }
     }
@@ -258,29 +258,37 @@ impl Settings {
             }
         }
         let given = |k: &str| obj.get(k).filter(|v| !v.is_null());
-        // Keys not given keep the default (not read from JSON: see `Settings::default`).
-        let mut settings = Settings::default();
-        if let Some(v) = given("requiredEnv") {
-            settings.required_env = required_env(v, &mut p);
-        }
-        if let Some(v) = given("allowedCapabilities") {
-            settings.allowed_capabilities = capability_list(v, "allowedCapabilities", &mut p);
-        }
-        if let Some(v) = given("requiredCapabilities") {
-            settings.required_capabilities = capability_list(v, "requiredCapabilities", &mut p);
-        }
-        if let Some(v) = given("mandatoryFlags") {
-            settings.mandatory_flags = mandatory_flags(v, &mut p);
-        }
-        if let Some(v) = given("computeResources") {
-            settings.compute_resources = compute_resources(v, &mut p);
-        }
-        if let Some(v) = given("buildahImages") {
-            settings.buildah_images = string_list(v, "buildahImages", &mut p);
-        }
-        if let Some(v) = given("rules") {
-            settings.levels = levels(v, &mut p);
-        }
+        // Keys not given keep the default (built directly: see `Settings::default`).
+        let settings = Settings {
+            required_env: match given("requiredEnv") {
+                Some(v) => required_env(v, &mut p),
+                None => default_required_env(),
+            },
+            allowed_capabilities: match given("allowedCapabilities") {
+                Some(v) => capability_list(v, "allowedCapabilities", &mut p),
+                None => default_capabilities(),
+            },
+            required_capabilities: match given("requiredCapabilities") {
+                Some(v) => capability_list(v, "requiredCapabilities", &mut p),
+                None => default_capabilities(),
+            },
+            mandatory_flags: match given("mandatoryFlags") {
+                Some(v) => mandatory_flags(v, &mut p),
+                None => default_mandatory_flags(),
+            },
+            compute_resources: match given("computeResources") {
+                Some(v) => compute_resources(v, &mut p),
+                None => default_compute_resources(),
+            },
+            buildah_images: match given("buildahImages") {
+                Some(v) => string_list(v, "buildahImages", &mut p),
+                None => default_buildah_images(),
+            },
+            levels: match given("rules") {
+                Some(v) => levels(v, &mut p),
+                None => [None; RULES.len()],
+            },
+        };
         if compile_patterns {
             for (i, e) in settings.required_env.iter().enumerate() {
                 if let Some(pattern) = &e.value_pattern
@@ -374,11 +382,19 @@ fn default_mandatory_flags() -> Vec<FlagRequirement> {
             continue;
         };
         for spec in *specs {
-            out.extend(flag_requirement(spec, Cow::Borrowed, scope, "", &mut p));
+            out.extend(flag_requirement(spec, Cow::Borrowed, scope, &"", &mut p));
         }
     }
     debug_assert!(p.0.is_empty(), "default mandatory flags: {:?}", p.0);
     out
+}
+
+fn default_capabilities() -> Vec<Text> {
+    vec![Cow::Borrowed("SETFCAP")]
+}
+
+fn default_buildah_images() -> Vec<Text> {
+    vec![Cow::Borrowed("*buildah*")]
 }
 
 fn default_compute_resources() -> ResourceRequirement {
@@ -415,6 +431,25 @@ pub fn defaults_json() -> serde_json::Value {
     })
 }
 
+/// A settings path for messages (`requiredEnv[2]`, `mandatoryFlags.build[0]`), written out
+/// only when there is a problem to report: valid settings are read on every request.
+#[derive(Clone, Copy)]
+enum SettingsPath<'a> {
+    Key(&'a str, &'a str),
+    Index(&'a SettingsPath<'a>, usize),
+    Top(&'a str, usize),
+}
+
+impl fmt::Display for SettingsPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsPath::Key(section, key) => write!(f, "{section}.{key}"),
+            SettingsPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            SettingsPath::Top(section, i) => write!(f, "{section}[{i}]"),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Problems(Vec<String>);
 
@@ -423,7 +458,7 @@ impl Problems {
         self.0.push(s);
     }
 
-    fn wrong_type(&mut self, path: &str, expected: &str, found: &Value<'_>) {
+    fn wrong_type(&mut self, path: impl fmt::Display, expected: &str, found: &Value<'_>) {
         self.push(format!(
             "{path}: expected {expected}, found {}",
             describe(found)
@@ -471,9 +506,9 @@ fn required_env(value: &Value<'_>, p: &mut Problems) -> Vec<RequiredEnv> {
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("requiredEnv[{i}]");
+        let path = SettingsPath::Top("requiredEnv", i);
         let Some(obj) = item.as_object() else {
-            p.wrong_type(&path, "an object with `name`", item);
+            p.wrong_type(path, "an object with `name`", item);
             continue;
         };
         for key in obj.keys() {
@@ -546,7 +581,7 @@ fn mandatory_flags(value: &Value<'_>, p: &mut Problems) -> Vec<FlagRequirement> 
     };
     let mut out = Vec::new();
     for (key, specs) in obj {
-        let path = format!("mandatoryFlags.{key}");
+        let path = SettingsPath::Key("mandatoryFlags", key);
         let scope = match flag_scope(key) {
             Some(scope) => scope,
             None => {
@@ -564,13 +599,13 @@ fn mandatory_flags(value: &Value<'_>, p: &mut Problems) -> Vec<FlagRequirement> 
             }
         };
         let Some(items) = specs.as_array() else {
-            p.wrong_type(&path, "a list of options", specs);
+            p.wrong_type(path, "a list of options", specs);
             continue;
         };
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let item_path = SettingsPath::Index(&path, i);
             let Some(spec) = item.as_str() else {
-                p.wrong_type(&item_path, "a string such as `--layers=false`", item);
+                p.wrong_type(item_path, "a string such as `--layers=false`", item);
                 continue;
             };
             let owned = |s: &str| Cow::Owned(s.to_string());
@@ -597,7 +632,7 @@ fn flag_requirement<'s>(
     spec: &'s str,
     keep: impl Fn(&'s str) -> Text,
     scope: FlagScope,
-    path: &str,
+    path: &dyn fmt::Display,
     p: &mut Problems,
 ) -> Option<FlagRequirement> {
     let spec = spec.trim();
@@ -701,7 +736,7 @@ fn levels(value: &Value<'_>, p: &mut Problems) -> [Option<LevelSetting>; RULES.l
         return out;
     };
     for (id, conf) in obj {
-        let path = format!("rules.{id}");
+        let path = SettingsPath::Key("rules", id);
         let Some(rule) = RuleId::from_id(id).filter(|r| r.configurable()) else {
             p.push(format!(
                 "rules: `{id}` is not a rule id{}",
@@ -713,7 +748,7 @@ fn levels(value: &Value<'_>, p: &mut Problems) -> [Option<LevelSetting>; RULES.l
             continue;
         };
         let Some(conf) = conf.as_object() else {
-            p.wrong_type(&path, "an object such as `{\"level\": \"warning\"}`", conf);
+            p.wrong_type(path, "an object such as `{\"level\": \"warning\"}`", conf);
             continue;
         };
         for key in conf.keys() {
