@@ -476,7 +476,7 @@ fn string_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
         match item.as_str() {
             Some(s) if !s.trim().is_empty() => out.push(Cow::Owned(s.to_string())),
             Some(_) => p.push(format!("{path}[{i}]: must not be empty")),
-            None => p.wrong_type(&format!("{path}[{i}]"), "a string", item),
+            None => p.wrong_type(format!("{path}[{i}]"), "a string", item),
         }
     }
     out
@@ -527,7 +527,7 @@ fn required_env(value: &Value<'_>, p: &mut Problems) -> Vec<RequiredEnv> {
                 continue;
             }
             Some(other) => {
-                p.wrong_type(&format!("{path}.name"), "a string", other);
+                p.wrong_type(format!("{path}.name"), "a string", other);
                 continue;
             }
             None => {
@@ -539,7 +539,7 @@ fn required_env(value: &Value<'_>, p: &mut Problems) -> Vec<RequiredEnv> {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(Pattern::new(s.to_string())),
             Some(other) => {
-                p.wrong_type(&format!("{path}.valuePattern"), "a string", other);
+                p.wrong_type(format!("{path}.valuePattern"), "a string", other);
                 None
             }
         };
@@ -547,7 +547,7 @@ fn required_env(value: &Value<'_>, p: &mut Problems) -> Vec<RequiredEnv> {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                p.wrong_type(&format!("{path}.inWorkspace"), "true or false", other);
+                p.wrong_type(format!("{path}.inWorkspace"), "true or false", other);
                 false
             }
         };
@@ -765,7 +765,7 @@ fn levels(value: &Value<'_>, p: &mut Problems) -> [Option<LevelSetting>; RULES.l
                     "{path}.level: expected `error`, `warning` or `off`, found `{other}`"
                 )),
             },
-            Some(other) => p.wrong_type(&format!("{path}.level"), "a string", other),
+            Some(other) => p.wrong_type(format!("{path}.level"), "a string", other),
             None => p.push(format!("{path}: missing `level`")),
         }
     }

@@ -1,6 +1,6 @@
 //! One container of a task: a step, a sidecar, the `stepTemplate`, or a StepAction's `spec`.
 
-use super::{ApiVersion, Reader, describe};
+use super::{ApiVersion, Reader, describe, field_path, index_path};
 use crate::json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,7 @@ impl<'v> Reader<'v> {
             Some(Value::String(s)) => Some(s),
             Some(other) => {
                 self.problem(
-                    &format!("{path}.{key}"),
+                    &field_path(path, key),
                     format!("expected a string, found {}", describe(other)),
                 );
                 None
@@ -157,14 +157,14 @@ impl<'v> Reader<'v> {
     }
 
     fn string_list(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<Vec<&'v str>> {
-        let list_path = format!("{path}.{key}");
+        let list_path = field_path(path, key);
         let list = self.list_field(c, key, &list_path)?;
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             match item {
                 Value::String(s) => out.push(s.as_ref()),
                 other => self.problem(
-                    &format!("{list_path}[{i}]"),
+                    &index_path(&list_path, i),
                     format!("expected a string, found {}", describe(other)),
                 ),
             }
@@ -173,13 +173,13 @@ impl<'v> Reader<'v> {
     }
 
     fn env(&mut self, c: &'v Map<'v>, path: &str) -> Vec<EnvVar<'v>> {
-        let list_path = format!("{path}.env");
+        let list_path = field_path(path, "env");
         let Some(list) = self.list_field(c, "env", &list_path) else {
             return Vec::new();
         };
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
-            let item_path = format!("{list_path}[{i}]");
+            let item_path = index_path(&list_path, i);
             let Some(e) = item.as_object() else {
                 self.problem(
                     &item_path,
@@ -206,26 +206,26 @@ impl<'v> Reader<'v> {
     }
 
     fn security(&mut self, c: &'v Map<'v>, path: &str) -> Security<'v> {
-        let sc_path = format!("{path}.securityContext");
+        let sc_path = field_path(path, "securityContext");
         let Some(sc) = self.object_field(c, "securityContext", &sc_path) else {
             return Security::default();
         };
         let privileged = match sc.get("privileged") {
             None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some((*b, format!("{sc_path}.privileged"))),
+            Some(Value::Bool(b)) => Some((*b, field_path(&sc_path, "privileged"))),
             Some(other) => {
                 self.problem(
-                    &format!("{sc_path}.privileged"),
+                    &field_path(&sc_path, "privileged"),
                     format!("expected a boolean, found {}", describe(other)),
                 );
                 None
             }
         };
-        let caps_path = format!("{sc_path}.capabilities");
+        let caps_path = field_path(&sc_path, "capabilities");
         let cap_add = self
             .object_field(sc, "capabilities", &caps_path)
             .and_then(|caps| {
-                let add_path = format!("{caps_path}.add");
+                let add_path = field_path(&caps_path, "add");
                 self.string_list(caps, "add", &caps_path)
                     .map(|list| (list, add_path))
             });
@@ -236,14 +236,14 @@ impl<'v> Reader<'v> {
     }
 
     fn resources(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<ResourceNames<'v>> {
-        let res_path = format!("{path}.{key}");
+        let res_path = field_path(path, key);
         let res = self.object_field(c, key, &res_path)?;
         let mut names = ResourceNames::default();
         for (section, out) in [
             ("requests", &mut names.requests),
             ("limits", &mut names.limits),
         ] {
-            if let Some(map) = self.object_field(res, section, &format!("{res_path}.{section}")) {
+            if let Some(map) = self.object_field(res, section, &field_path(&res_path, section)) {
                 out.extend(map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k));
             }
         }

@@ -16,6 +16,39 @@ pub use params::{ParamDefault, Params, TektonRef, resolve_ref};
 
 use crate::json::{Map, Value};
 
+/// `base.key`: a field's path. Paths are built for every field the reader visits, so this
+/// avoids the formatting machinery.
+pub(crate) fn field_path(base: &str, key: &str) -> String {
+    let mut path = String::with_capacity(base.len() + 1 + key.len());
+    path.push_str(base);
+    path.push('.');
+    path.push_str(key);
+    path
+}
+
+/// `base[i]`: a list item's path.
+pub(crate) fn index_path(base: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut path = String::with_capacity(base.len() + 2 + digits.len() - at);
+    path.push_str(base);
+    path.push('[');
+    for &d in &digits[at..] {
+        path.push(char::from(d));
+    }
+    path.push(']');
+    path
+}
+
 /// The API versions whose field names differ for step resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ApiVersion {
@@ -280,12 +313,12 @@ impl<'v> Reader<'v> {
             return;
         }
         for section in ["tasks", "finally"] {
-            let list_path = format!("{path}.{section}");
+            let list_path = field_path(path, section);
             let Some(tasks) = self.list_field(spec, section, &list_path) else {
                 continue;
             };
             for (i, task) in tasks.iter().enumerate() {
-                let task_path = format!("{list_path}[{i}]");
+                let task_path = index_path(&list_path, i);
                 let Some(task) = task.as_object() else {
                     self.problem(
                         &task_path,
@@ -293,7 +326,7 @@ impl<'v> Reader<'v> {
                     );
                     continue;
                 };
-                let ts_path = format!("{task_path}.taskSpec");
+                let ts_path = field_path(&task_path, "taskSpec");
                 if let Some(ts) = self.object_field(task, "taskSpec", &ts_path) {
                     // An embedded custom task carries its own kind; only Tasks have steps.
                     let custom = ts
@@ -304,7 +337,7 @@ impl<'v> Reader<'v> {
                         self.task_spec(ts, ts_path);
                     }
                 }
-                let ps_path = format!("{task_path}.pipelineSpec");
+                let ps_path = field_path(&task_path, "pipelineSpec");
                 if let Some(ps) = self.object_field(task, "pipelineSpec", &ps_path) {
                     self.pipeline_spec(ps, &ps_path, depth + 1);
                 }
@@ -315,7 +348,7 @@ impl<'v> Reader<'v> {
     fn task_spec(&mut self, spec: &'v Map<'v>, path: String) {
         let params = self.params(spec, &path);
         let workspaces = self.workspaces(spec, &path);
-        let template_path = format!("{path}.stepTemplate");
+        let template_path = field_path(&path, "stepTemplate");
         let step_template = self
             .object_field(spec, "stepTemplate", &template_path)
             .map(|t| self.container(t, Role::StepTemplate, 0, template_path));
@@ -325,12 +358,12 @@ impl<'v> Reader<'v> {
             ("steps", Role::Step, &mut steps),
             ("sidecars", Role::Sidecar, &mut sidecars),
         ] {
-            let list_path = format!("{path}.{key}");
+            let list_path = field_path(&path, key);
             let Some(list) = self.list_field(spec, key, &list_path) else {
                 continue;
             };
             for (i, item) in list.iter().enumerate() {
-                let item_path = format!("{list_path}[{i}]");
+                let item_path = index_path(&list_path, i);
                 match item.as_object() {
                     Some(c) => out.push(self.container(c, role, i, item_path)),
                     None => self.problem(
@@ -364,7 +397,7 @@ impl<'v> Reader<'v> {
     }
 
     fn workspaces(&mut self, spec: &'v Map<'v>, path: &str) -> Vec<&'v str> {
-        let list_path = format!("{path}.workspaces");
+        let list_path = field_path(path, "workspaces");
         let Some(list) = self.list_field(spec, "workspaces", &list_path) else {
             return Vec::new();
         };

@@ -5,7 +5,7 @@
 //! with `FORMAT` defaulting to `oci` is `--format=oci`. A parameter without a default (or a
 //! reference to something only known at run time) stays unresolved.
 
-use super::{Reader, describe};
+use super::{Reader, describe, field_path, index_path};
 use crate::json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,13 +114,13 @@ pub fn resolve_ref<'p>(text: &str, params: &'p Params<'_>) -> TektonRef<'p> {
 
 impl<'v> Reader<'v> {
     pub(super) fn params(&mut self, spec: &'v Map<'v>, path: &str) -> Params<'v> {
-        let list_path = format!("{path}.params");
+        let list_path = field_path(path, "params");
         let Some(list) = self.list_field(spec, "params", &list_path) else {
             return Params::default();
         };
         let mut decls = Vec::with_capacity(list.len());
         for (i, p) in list.iter().enumerate() {
-            let p_path = format!("{list_path}[{i}]");
+            let p_path = index_path(&list_path, i);
             let Some(p) = p.as_object() else {
                 self.problem(
                     &p_path,
@@ -141,7 +141,7 @@ impl<'v> Reader<'v> {
                         Some(s) => ParamDefault::Array(s),
                         None => {
                             self.problem(
-                                &format!("{p_path}.default"),
+                                &field_path(&p_path, "default"),
                                 "expected a list of strings".into(),
                             );
                             ParamDefault::None
