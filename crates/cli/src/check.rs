@@ -1,27 +1,15 @@
-//! Checking files: read, parse every YAML document, run the rules, place each finding at
-//! `line:col`. Files are checked in parallel; results come back in input order.
+//! Checking files: read them and hand their text to the rules library, which parses every
+//! YAML document, runs the rules and places each finding at `line:col`. Files are checked in
+//! parallel; results come back in input order.
 
 use crate::inputs::Input;
 use std::io::Read;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tekton_buildah_core::{Finding, Settings, check_object, yaml};
+use tekton_buildah_core::{Settings, text};
 
-/// A finding placed in its file.
-#[derive(Debug, Clone)]
-pub struct Located {
-    pub finding: Finding,
-    /// 1-based document number in the file.
-    pub document: usize,
-    /// 1-based line and column (in characters).
-    pub line: u32,
-    pub col: u32,
-    /// Characters of the offending token on that line (0 when the position is a field).
-    pub width: u32,
-    /// `line:col` is the offending token; false when it is the start of the script or field
-    /// that contains it (the message then says where inside, e.g. "script line 4").
-    pub exact: bool,
-}
+/// A finding placed in its file (`line:col` in characters, token width, exactness).
+pub use tekton_buildah_core::text::LocatedFinding as Located;
 
 /// A file that could not be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,75 +111,22 @@ pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileRes
     }
 }
 
-/// Checks the text of one file: every document on its own, like the API server sees them.
+/// Checks the text of one file: every document on its own, like the API server sees them
+/// (the rules library's `text::check_text`).
 pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult {
-    let mut findings = Vec::new();
-    let mut errors = Vec::new();
-    for (i, doc) in yaml::load_documents(&text).into_iter().enumerate() {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(FileError {
-                    line: e.line,
-                    col: e.col,
-                    message: format!("not valid YAML: {}", e.message),
-                });
-                continue;
-            }
-        };
-        for finding in check_object(&doc.value, settings).findings {
-            let at = doc.locate(&finding.path, finding.span);
-            let width = match (at.exact, finding.span) {
-                (true, Some(span)) => token_width(&doc.value, &finding.path, span),
-                // A field: its key.
-                (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
-                _ => 0,
-            };
-            findings.push(Located {
-                finding,
-                document: i + 1,
-                line: at.pos.line,
-                col: at.pos.col,
-                width,
-                exact: at.exact,
-            });
-        }
-    }
+    let report = text::check_text(&text, settings);
     FileResult {
         name,
         text: Some(text),
-        findings,
-        errors,
+        findings: report.findings,
+        errors: report
+            .errors
+            .into_iter()
+            .map(|e| FileError {
+                line: e.line,
+                col: e.col,
+                message: e.message,
+            })
+            .collect(),
     }
-}
-
-fn last_key(path: &str) -> Option<&str> {
-    use tekton_buildah_core::tekton::{PathSegment, path_segments};
-    match path_segments(path).last() {
-        Some(PathSegment::Key(k)) => Some(k),
-        _ => None,
-    }
-}
-
-/// Characters of the token `span` covers, up to the end of its line.
-fn token_width(
-    root: &tekton_buildah_core::json::Value<'_>,
-    path: &str,
-    span: tekton_buildah_core::shell::Span,
-) -> u32 {
-    use tekton_buildah_core::tekton::{PathSegment, path_segments};
-    let mut v = Some(root);
-    for seg in path_segments(path) {
-        v = v.and_then(|x| match seg {
-            PathSegment::Key(k) => x.get(k),
-            PathSegment::Index(i) => x.get_index(i),
-        });
-    }
-    let Some(text) = v.and_then(|x| x.as_str()) else {
-        return 0;
-    };
-    text.get(span.start as usize..span.end as usize)
-        .map_or(0, |t| {
-            t.split('\n').next().unwrap_or("").chars().count() as u32
-        })
 }

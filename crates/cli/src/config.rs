@@ -2,8 +2,7 @@
 //! an error reads the same in CI and in the cluster.
 
 use std::path::{Path, PathBuf};
-use tekton_buildah_core::json::Value;
-use tekton_buildah_core::{Settings, yaml};
+use tekton_buildah_core::{Settings, text};
 
 /// Names searched for from the working directory upwards.
 pub const FILE_NAMES: &[&str] = &[".tekton-buildah.yaml", ".tekton-buildah.yml"];
@@ -32,23 +31,5 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
 pub fn from_file(path: &Path) -> Result<Settings, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
-    let docs = yaml::load(&text).map_err(|e| format!("{shown}: not valid YAML or JSON: {e}"))?;
-    let value = match docs.into_iter().next() {
-        Some(d) => d.value,
-        None => Value::Null,
-    };
-    let is_policy = value
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("policies.kubewarden.io/"));
-    let settings = if is_policy {
-        // A policy without `spec.settings` has the default settings.
-        value
-            .get("spec")
-            .and_then(|s| s.get("settings"))
-            .unwrap_or(&Value::Null)
-    } else {
-        &value
-    };
-    Settings::from_json_checked(settings).map_err(|e| format!("{shown}: {e}"))
+    text::settings_from_text(&text).map_err(|e| format!("{shown}: {e}"))
 }

@@ -206,22 +206,32 @@ impl Report {
     /// `N problems: [rule] subject: message; …` over the errors, or `None` when there are
     /// none (the object is accepted).
     pub fn rejection_message(&self) -> Option<String> {
-        let errors: Vec<String> = self.errors().map(ToString::to_string).collect();
-        if errors.is_empty() {
-            return None;
-        }
-        let n = errors.len();
-        let more = if self.omitted {
-            format!("; and more: only the first {MAX_FINDINGS} findings are listed")
-        } else {
-            String::new()
-        };
-        Some(format!(
-            "{n} problem{}: {}{more}",
-            if n == 1 { "" } else { "s" },
-            errors.join("; ")
-        ))
+        rejection_message(self.errors(), self.omitted)
     }
+}
+
+/// The message that rejects an object: `N problems: [rule] subject: message; …` over its
+/// error findings in the engine's order (`omitted`: there were more than [`MAX_FINDINGS`]), or
+/// `None` when there are none.
+pub fn rejection_message<'f>(
+    errors: impl IntoIterator<Item = &'f Finding>,
+    omitted: bool,
+) -> Option<String> {
+    let errors: Vec<String> = errors.into_iter().map(ToString::to_string).collect();
+    if errors.is_empty() {
+        return None;
+    }
+    let n = errors.len();
+    let more = if omitted {
+        format!("; and more: only the first {MAX_FINDINGS} findings are listed")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{n} problem{}: {}{more}",
+        if n == 1 { "" } else { "s" },
+        errors.join("; ")
+    ))
 }
 
 /// Checks one object (a Tekton resource as JSON) against the settings: a [`Value`] (what the

@@ -7,7 +7,8 @@
 //! 40 GB images workable, and no privileged containers.
 //!
 //! No I/O happens here: the Kubewarden policy, the CLI and the browser build are thin adapters
-//! over [`check_object`] and [`Settings`].
+//! over [`check_object`] and [`Settings`]; those that have a file's text use `text::check_text`
+//! (feature `yaml`), which places every finding at its line and column.
 
 pub mod analysis;
 pub mod buildah;
@@ -20,9 +21,11 @@ pub mod settings;
 pub mod shell;
 pub mod tekton;
 #[cfg(feature = "yaml")]
+pub mod text;
+#[cfg(feature = "yaml")]
 pub mod yaml;
 
-pub use engine::{Checked, MAX_FINDINGS, Report, check_object};
+pub use engine::{Checked, MAX_FINDINGS, Report, check_object, rejection_message};
 pub use finding::Finding;
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

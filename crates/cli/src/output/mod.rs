@@ -12,22 +12,7 @@ use crate::check::{FileResult, Located};
 /// Findings of a file in reading order.
 pub(crate) fn sorted(r: &FileResult) -> Vec<&Located> {
     let mut v: Vec<&Located> = r.findings.iter().collect();
-    v.sort_by(|a, b| {
-        (
-            a.document,
-            a.line,
-            a.col,
-            a.finding.rule,
-            &a.finding.message,
-        )
-            .cmp(&(
-                b.document,
-                b.line,
-                b.col,
-                b.finding.rule,
-                &b.finding.message,
-            ))
-    });
+    v.sort_by(|a, b| a.reading_order().cmp(&b.reading_order()));
     v
 }
 

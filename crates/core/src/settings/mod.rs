@@ -405,6 +405,23 @@ fn default_compute_resources() -> ResourceRequirement {
     }
 }
 
+/// The settings object in a document that is either a settings object or a Kubewarden policy
+/// (`apiVersion: policies.kubewarden.io/…`) whose `spec.settings` holds one; a policy without
+/// `spec.settings` has the default settings (`null`).
+pub fn settings_in<'v, 'a>(document: &'v Value<'a>) -> &'v Value<'a> {
+    let is_policy = document
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("policies.kubewarden.io/"));
+    if !is_policy {
+        return document;
+    }
+    document
+        .get("spec")
+        .and_then(|s| s.get("settings"))
+        .unwrap_or(&Value::Null)
+}
+
 /// The defaults, as a settings object: the seed's working Task written down.
 pub fn defaults_json() -> serde_json::Value {
     serde_json::json!({

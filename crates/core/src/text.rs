@@ -1,0 +1,277 @@
+//! Checking YAML text, for the adapters that have a file's text (the CLI, the browser build):
+//! every document of the text checked on its own, each finding placed at `line:col` with the
+//! width of the token it is about, documents that are not valid YAML reported with their
+//! position. Settings written as YAML or JSON text are read here too.
+//!
+//! Columns are counted in characters; an adapter that needs another unit (UTF-16 code units
+//! for editors) converts them with the text at hand.
+
+use crate::engine::{Checked, check_object};
+use crate::finding::Finding;
+use crate::json::Value;
+use crate::settings::{Settings, SettingsError, settings_in};
+use crate::shell::Span;
+use crate::tekton::{PathSegment, path_segments};
+use crate::yaml::{self, YamlError};
+use std::fmt;
+
+/// A finding placed in the text.
+#[derive(Debug, Clone)]
+pub struct LocatedFinding {
+    pub finding: Finding,
+    /// 1-based number of the document in the text.
+    pub document: usize,
+    /// 1-based line and column (in characters).
+    pub line: u32,
+    pub col: u32,
+    /// Characters of the offending token on that line (0 when the position is not exact).
+    pub width: u32,
+    /// `line:col` is the offending token (or the field the path names); false when it is the
+    /// start of the script or field that contains it (the message then says where inside,
+    /// e.g. "script line 4").
+    pub exact: bool,
+}
+
+impl LocatedFinding {
+    /// Reading order: document, position, then rule and message for findings at one place.
+    pub fn reading_order(&self) -> impl Ord + '_ {
+        (
+            self.document,
+            self.line,
+            self.col,
+            self.finding.rule,
+            self.finding.message.as_str(),
+        )
+    }
+}
+
+/// A document that is not valid YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentError {
+    /// 1-based number of the document in the text.
+    pub document: usize,
+    /// 1-based line and column (in characters) where the parser stopped.
+    pub line: u32,
+    pub col: u32,
+    /// `not valid YAML: …`
+    pub message: String,
+}
+
+/// What became of one document that could be read.
+#[derive(Debug, Clone)]
+pub struct DocumentOutcome {
+    /// 1-based number of the document in the text.
+    pub document: usize,
+    /// 1-based line where its content starts.
+    pub line: u32,
+    /// Its `kind` and `metadata.name` (or `generateName`), when they are strings.
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub checked: Checked,
+    /// More findings than the engine lists (see [`crate::MAX_FINDINGS`]).
+    pub omitted: bool,
+}
+
+/// The outcome of checking a text.
+#[derive(Debug, Clone, Default)]
+pub struct TextReport {
+    /// Every finding: documents in order, each document's findings in the engine's order
+    /// (the order of the policy's messages); [`TextReport::sorted`] gives reading order.
+    pub findings: Vec<LocatedFinding>,
+    /// Documents that are not valid YAML (the others are still checked).
+    pub errors: Vec<DocumentError>,
+    /// Every document that could be read, in order.
+    pub documents: Vec<DocumentOutcome>,
+}
+
+impl TextReport {
+    /// The findings in reading order (document, line, column, rule, message).
+    pub fn sorted(&self) -> Vec<&LocatedFinding> {
+        let mut v: Vec<&LocatedFinding> = self.findings.iter().collect();
+        v.sort_by(|a, b| a.reading_order().cmp(&b.reading_order()));
+        v
+    }
+}
+
+/// Checks every document of `text` on its own, the way the API server receives them.
+pub fn check_text(text: &str, settings: &Settings) -> TextReport {
+    let mut report = TextReport::default();
+    for (i, doc) in yaml::load_documents(text).into_iter().enumerate() {
+        let document = i + 1;
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                report.errors.push(DocumentError {
+                    document,
+                    line: e.line,
+                    col: e.col,
+                    message: format!("not valid YAML: {}", e.message),
+                });
+                continue;
+            }
+        };
+        let checked = check_object(&doc.value, settings);
+        for finding in checked.findings {
+            let at = doc.locate(&finding.path, finding.span);
+            let width = match (at.exact, finding.span) {
+                (true, Some(span)) => token_width(&doc.value, &finding.path, span),
+                // A field: its key.
+                (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
+                _ => 0,
+            };
+            report.findings.push(LocatedFinding {
+                finding,
+                document,
+                line: at.pos.line,
+                col: at.pos.col,
+                width,
+                exact: at.exact,
+            });
+        }
+        let text_at = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(str::to_string);
+        let metadata = doc.value.get("metadata");
+        report.documents.push(DocumentOutcome {
+            document,
+            line: doc.line,
+            kind: text_at(doc.value.get("kind")),
+            name: text_at(metadata.and_then(|m| m.get("name")))
+                .or_else(|| text_at(metadata.and_then(|m| m.get("generateName")))),
+            checked: checked.checked,
+            omitted: checked.omitted,
+        });
+    }
+    report
+}
+
+fn last_key(path: &str) -> Option<&str> {
+    match path_segments(path).last() {
+        Some(PathSegment::Key(k)) => Some(k),
+        _ => None,
+    }
+}
+
+/// Characters of the token `span` covers, up to the end of its line.
+fn token_width(root: &Value<'_>, path: &str, span: Span) -> u32 {
+    let mut v = Some(root);
+    for seg in path_segments(path) {
+        v = v.and_then(|x| match seg {
+            PathSegment::Key(k) => x.get(k),
+            PathSegment::Index(i) => x.get_index(i),
+        });
+    }
+    let Some(text) = v.and_then(|x| x.as_str()) else {
+        return 0;
+    };
+    text.get(span.start as usize..span.end as usize)
+        .map_or(0, |t| {
+            t.split('\n').next().unwrap_or("").chars().count() as u32
+        })
+}
+
+/// Settings text that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsTextError {
+    /// Neither YAML nor JSON.
+    Syntax(YamlError),
+    /// Read, but not valid settings: the policy's own message.
+    Settings(SettingsError),
+}
+
+impl fmt::Display for SettingsTextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsTextError::Syntax(e) => write!(f, "not valid YAML or JSON: {e}"),
+            SettingsTextError::Settings(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SettingsTextError {}
+
+/// Reads settings written as YAML or JSON: a settings object, or a Kubewarden policy whose
+/// `spec.settings` holds one (so a cluster's `policy.yaml` can be used as it is). An empty
+/// text gives the defaults. The settings are checked as the policy's `validate_settings`
+/// checks them.
+pub fn settings_from_text(text: &str) -> Result<Settings, SettingsTextError> {
+    let docs = yaml::load(text).map_err(SettingsTextError::Syntax)?;
+    let value = docs.into_iter().next().map_or(Value::Null, |d| d.value);
+    Settings::from_json_checked(settings_in(&value)).map_err(SettingsTextError::Settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleId;
+
+    const TASK: &str = "\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: build
+spec:
+  steps:
+    - name: build
+      image: quay.io/buildah/stable
+      securityContext:
+        privileged: true
+";
+
+    #[test]
+    fn findings_are_placed_on_their_lines() {
+        let settings = Settings::for_rule(RuleId::PrivilegedContainer);
+        let text = format!("a: 1\n---\n{TASK}---\nb: {{{{x}}}}\n");
+        let report = check_text(&text, &settings);
+        assert_eq!(report.findings.len(), 1);
+        let f = &report.findings[0];
+        assert_eq!((f.document, f.line, f.col, f.width), (2, 12, 9, 10));
+        assert!(f.exact);
+        assert_eq!(f.finding.rule, RuleId::PrivilegedContainer);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].document, 3);
+        assert_eq!(report.errors[0].line, 14);
+        assert!(report.errors[0].message.starts_with("not valid YAML: "));
+        let docs: Vec<_> = report
+            .documents
+            .iter()
+            .map(|d| (d.document, d.line, d.kind.as_deref(), d.name.as_deref()))
+            .collect();
+        assert_eq!(
+            docs,
+            [(1, 1, None, None), (2, 3, Some("Task"), Some("build"))]
+        );
+        assert_eq!(report.documents[0].checked, Checked::NotApplicable);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let line = "      securityContext: {note: \"構築 🚀\", privileged: true}";
+        let text = TASK.replace(
+            "      securityContext:\n        privileged: true\n",
+            &format!("{line}\n"),
+        );
+        let report = check_text(&text, &Settings::for_rule(RuleId::PrivilegedContainer));
+        let f = &report.findings[0];
+        let before = &line[..line.find("privileged").unwrap()];
+        assert_eq!(f.line, 9);
+        assert_eq!(f.col, before.chars().count() as u32 + 1, "{f:?}");
+        assert_eq!(f.width, 10);
+    }
+
+    #[test]
+    fn settings_text_is_yaml_json_or_a_policy() {
+        assert!(settings_from_text("").is_ok());
+        assert!(settings_from_text("{\"rules\": {}}").is_ok());
+        let policy = "apiVersion: policies.kubewarden.io/v1\nkind: ClusterAdmissionPolicy\nspec:\n  settings:\n    rules: {nope: {level: off}}\n";
+        let err = settings_from_text(policy).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("1 problem in settings: rules: `nope`"),
+            "{err}"
+        );
+        let err = settings_from_text("a: [").unwrap_err();
+        assert!(
+            err.to_string().starts_with("not valid YAML or JSON: line "),
+            "{err}"
+        );
+    }
+}
