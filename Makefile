@@ -1,10 +1,12 @@
 # tekton-buildah-policy
 #   make run     lint examples/ with the CLI (make run-policy: through policy.wasm instead)
-#   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, and a
-#                fuzz smoke test
+#   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, the
+#                playground's tests in Node.js and headless Chromium, and a fuzz smoke test
 #   make bench   latency of policy.wasm against the runtime's floor, native throughput, CLI
 #                files per second against tekton-lint (docs/performance.md)
 #   make fuzz    the long fuzzing campaign (FUZZ_SECONDS per target, default 1800)
+#   make web     the rules for browsers and Node.js (web/pkg, an npm package) and the
+#                playground page (web/index.html: serve web/ with any static server)
 
 CARGO ?= cargo
 SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
@@ -12,6 +14,7 @@ SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml 
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
 .PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench
+.PHONY: web web-test setup-web setup-web-test
 
 all: policy.wasm
 
@@ -57,7 +60,36 @@ unit:
 e2e: policy.wasm annotated-policy.wasm
 	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
 
-test: setup-test fmt lint check-wasm-targets unit e2e fuzz-smoke
+test: setup-test fmt lint check-wasm-targets unit e2e web-test fuzz-smoke
+
+setup-web:
+	@scripts/setup.sh web
+
+setup-web-test:
+	@scripts/setup.sh web-test
+
+# crates/web through wasm-bindgen (the version it pins, installed by setup) into web/pkg/, the
+# npm package @tekton-buildah-policy/web; the examples the page offers into web/examples/.
+WEB_WASM := target/wasm32-unknown-unknown/web/tekton_buildah_web.wasm
+web: setup-web
+	$(CARGO) build --locked --profile web -p tekton-buildah-web --target wasm32-unknown-unknown
+	rm -rf web/pkg web/examples
+	wasm-bindgen --target web --out-dir web/pkg --out-name tekton_buildah_web $(WEB_WASM)
+	cp crates/web/npm/node.js crates/web/npm/README.md web/pkg/
+	sed 's/"version": "0.0.0"/"version": "$(VERSION)"/' crates/web/npm/package.json > web/pkg/package.json
+	mkdir -p web/examples/good web/examples/bad
+	cp examples/good/*.yaml web/examples/good/
+	cp examples/bad/*.yaml web/examples/bad/
+	cd web && { ls examples/good/*.yaml; ls examples/bad/*.yaml; } | sed 's/.*/"&"/' | paste -sd, - | \
+		sed 's/^/[/; s/$$/]/' > examples/index.json
+	@echo "web/pkg: $$(wc -c < web/pkg/tekton_buildah_web_bg.wasm) bytes of Wasm," \
+		"$$(gzip -9c web/pkg/tekton_buildah_web_bg.wasm | wc -c) gzipped"
+
+# The package's API under Node.js and the page in headless Chromium, both compared with the
+# CLI's JSON output on every example (web/tests/).
+web-test: web setup-web-test
+	$(CARGO) build --locked -q -p tekton-buildah-lint
+	cd web && node --test tests/
 
 setup-fuzz:
 	@scripts/setup.sh fuzz
@@ -89,6 +121,7 @@ bench: policy.wasm annotated-policy.wasm $(NOOP_WASM) setup-bench
 clean:
 	$(CARGO) clean
 	rm -f policy.wasm annotated-policy.wasm pulled-policy.wasm
+	rm -rf web/pkg web/examples
 
 # Shipping, as kwctl does it (kwtool: crates/kwtool). One version for everything: the
 # workspace's, repeated in metadata.yml, artifacthub-pkg.yml and policy.yaml (a test checks).

@@ -3,8 +3,12 @@
 # there. The make targets call it.
 #   scripts/setup.sh          Rust targets and components (make run)
 #   scripts/setup.sh test     also the Debian packages the tests use (buildah; docker-registry,
-#                             the CNCF distribution registry the OCI round trip runs against)
-#                             and the fuzzing tools (make test runs a fuzz smoke test)
+#                             the CNCF distribution registry the OCI round trip runs against),
+#                             the fuzzing tools (make test runs a fuzz smoke test) and what the
+#                             playground's tests use (web-test: below)
+#   scripts/setup.sh web      wasm-bindgen-cli at the version crates/web pins (make web)
+#   scripts/setup.sh web-test that, Node.js with npm, Debian's Chromium and web/'s npm
+#                             packages (make web-test); playwright-core downloads no browser
 #   scripts/setup.sh fuzz     a nightly toolchain and cargo-fuzz (make fuzz, make fuzz-smoke)
 #   scripts/setup.sh bench    hyperfine and Node.js with npm (make bench)
 set -euo pipefail
@@ -26,23 +30,56 @@ fuzz_tools() {
 	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
 }
 
+# wasm-bindgen-cli must be the version of the wasm-bindgen crate crates/web is built with.
+wasm_bindgen_cli() {
+	local version
+	version=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' crates/web/Cargo.toml)
+	[ -n "$version" ] || { echo "no pinned wasm-bindgen version in crates/web/Cargo.toml" >&2; exit 1; }
+	[ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $version" ] ||
+		cargo install --locked wasm-bindgen-cli --version "$version"
+}
+
+# After the Debian packages: node and npm may be among them.
+web_test_packages() {
+	[ -x /usr/bin/chromium ] || packages+=(chromium)
+}
+web_npm() {
+	# The system Chromium is the browser: playwright-core downloads none.
+	local want have
+	want=$(cd web && node -p 'require("./package.json").devDependencies["playwright-core"]')
+	have=$(cd web && node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)
+	[ "$have" = "$want" ] ||
+		(cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund)
+}
+
+cd "$(dirname "$0")/.."
+web=""
 case $mode in
 test)
 	need buildah buildah
 	need docker-registry docker-registry
 	fuzz_tools
+	web=test
 	;;
 fuzz) fuzz_tools ;;
+web) web=build ;;
+web-test) web=test ;;
 bench)
 	need hyperfine hyperfine
 	need node nodejs
 	need npm npm
 	;;
 *)
-	echo "usage: scripts/setup.sh [test|fuzz|bench]" >&2
+	echo "usage: scripts/setup.sh [test|fuzz|bench|web|web-test]" >&2
 	exit 2
 	;;
 esac
+
+if [ "$web" = test ]; then
+	need node nodejs
+	need npm npm
+	web_test_packages
+fi
 
 if [ ${#packages[@]} -gt 0 ]; then
 	sudo=""
@@ -50,4 +87,11 @@ if [ ${#packages[@]} -gt 0 ]; then
 	echo "installing ${packages[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+if [ -n "$web" ]; then
+	wasm_bindgen_cli
+fi
+if [ "$web" = test ]; then
+	web_npm
 fi
