@@ -81,11 +81,7 @@ mod tests {
             err.starts_with("1 problem in settings: rules: `nope`"),
             "{err}"
         );
-        assert!(
-            from_text("a: [")
-                .err()
-                .unwrap()
-                .starts_with("not valid YAML or JSON: ")
-        );
+        let err = from_text("a: [").unwrap_err();
+        assert!(err.starts_with("not valid YAML or JSON: "), "{err}");
     }
 }

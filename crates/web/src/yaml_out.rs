@@ -146,9 +146,10 @@ fn write_value(out: &mut String, value: &Value<'_>, indent: usize) {
 pub fn settings_yaml(settings: &Value<'_>) -> String {
     match settings {
         Value::Object(map) if !map.is_empty() => {
-            let mut out = String::new();
-            write_value(&mut out, settings, 0);
-            out.remove(0);
+            let mut lines = String::new();
+            write_value(&mut lines, settings, 0);
+            // Each line was written after a line break: move the first to the end.
+            let mut out = lines.strip_prefix('\n').unwrap_or(&lines).to_string();
             out.push('\n');
             out
         }
