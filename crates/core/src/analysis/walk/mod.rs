@@ -726,7 +726,12 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => {
                     self.note_program(name);
-                    if f.exact && self.run_written_file(f, &fields[next..], ctx) {
+                    // A name without a slash is a function, a builtin or a program on PATH:
+                    // the shell never runs `./echo` for `echo`.
+                    if f.exact
+                        && f.text.contains('/')
+                        && self.run_written_file(f, &fields[next..], ctx)
+                    {
                         return;
                     }
                     self.record_output(name, &fields[i..], launch, ctx);
