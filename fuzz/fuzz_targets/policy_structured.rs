@@ -162,6 +162,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let noisy = object(&o, "\n# buildah push img --root /elsewhere\necho \"buildah bud --layers\"\n");
     let noisy_report = check_object(&noisy, settings());
+    // The two lines cost analysis work too: a script just under the work budget may go over.
+    if noisy_report.findings.iter().any(|f| f.message.contains("too large or repetitive to follow")) {
+        return;
+    }
     let key = |f: &tekton_buildah_core::Finding| (f.rule, f.path.clone(), f.message.clone());
     let a: Vec<_> = report.findings.iter().map(key).collect();
     let b: Vec<_> = noisy_report.findings.iter().map(key).collect();
