@@ -196,6 +196,16 @@ fn unreadable_commands_are_reported() {
             "if true; then buildah push img",
             "the script does not parse (missing `fi` at line 1)",
         ),
+        // An unterminated quote is reported where it opened, and the end of a script that
+        // ends with a line break is on its last line (there is no line after it).
+        (
+            "echo \"a\nb\nc\n",
+            "the script does not parse (unterminated double quote at line 1)",
+        ),
+        (
+            "if true; then\n  buildah push img\n",
+            "the script does not parse (missing `fi` at line 2)",
+        ),
     ];
     for (src, want) in cases {
         let a = script(src);

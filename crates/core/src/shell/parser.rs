@@ -112,7 +112,17 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&mut self, message: &'static str) {
-        let offset = self.pos.min(self.s.len()) as u32;
+        self.error_at(self.pos, message);
+    }
+
+    fn error_at(&mut self, at: usize, message: &'static str) {
+        let mut at = at.min(self.s.len());
+        // The end of the input after its last line break belongs to the last line: there is
+        // no line after it to point at.
+        if at == self.s.len() && self.s.last() == Some(&b'\n') {
+            at -= 1;
+        }
+        let offset = at as u32;
         // One error per offset is enough; recovery can revisit the same place.
         if self.errors.last().map(|e| e.offset) != Some(offset) {
             self.errors.push(ParseError { offset, message });
@@ -1100,12 +1110,14 @@ impl<'a> Parser<'a> {
     fn parse_quoted_parts(&mut self, limit: usize, heredoc: bool) -> Vec<Part> {
         let mut parts = Vec::new();
         let mut lit = self.pos;
+        // Where the quote opened: what an unterminated quote's error points at.
+        let open = self.pos.saturating_sub(1);
         loop {
             if self.pos >= limit {
                 flush_lit(&mut parts, lit, limit);
                 self.pos = limit;
                 if !heredoc {
-                    self.error("unterminated double quote");
+                    self.error_at(open, "unterminated double quote");
                 }
                 return parts;
             }
