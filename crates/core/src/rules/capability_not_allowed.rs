@@ -32,7 +32,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                 Level::Error,
                 Site {
                     subject: c.describe(),
-                    path: format!("{path}[{i}]"),
+                    path: crate::tekton::index_path(path, i),
                     span: None,
                     rank,
                 },

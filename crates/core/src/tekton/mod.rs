@@ -28,23 +28,12 @@ pub(crate) fn field_path(base: &str, key: &str) -> String {
 
 /// `base[i]`: a list item's path.
 pub(crate) fn index_path(base: &str, i: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = i;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut path = String::with_capacity(base.len() + 2 + digits.len() - at);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(i);
+    let mut path = String::with_capacity(base.len() + 2 + digits.len());
     path.push_str(base);
     path.push('[');
-    for &d in &digits[at..] {
-        path.push(char::from(d));
-    }
+    path.push_str(digits);
     path.push(']');
     path
 }
