@@ -331,10 +331,12 @@ fn prepare<'a, 'v>(
         let analysis = analysis::analyze_after(&merged, &spec.params, &inherited, (*budget).max(1));
         *budget = budget.saturating_sub(analysis.work);
         if c.role == Role::Step {
-            let step = c.describe();
             written = analysis.files.clone();
-            for w in written.values_mut() {
-                w.pass_on(&step);
+            if !written.is_empty() {
+                let step = c.describe();
+                for w in written.values_mut() {
+                    w.pass_on(&step);
+                }
             }
         }
         let image_matches = merged.image.is_some_and(|image| {

@@ -281,7 +281,7 @@ impl Settings {
                 None => default_compute_resources(),
             },
             buildah_images: match given("buildahImages") {
-                Some(v) => string_list(v, "buildahImages", &mut p),
+                Some(v) => string_list(v, &"buildahImages", &mut p),
                 None => default_buildah_images(),
             },
             levels: match given("rules") {
@@ -483,7 +483,8 @@ impl Problems {
     }
 }
 
-fn string_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
+/// A list of non-empty strings; `path` is only written out when there is a problem.
+fn string_list(value: &Value<'_>, path: &dyn fmt::Display, p: &mut Problems) -> Vec<Text> {
     let Some(items) = value.as_array() else {
         p.wrong_type(path, "a list of strings", value);
         return Vec::new();
@@ -500,7 +501,7 @@ fn string_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
 }
 
 fn capability_list(value: &Value<'_>, path: &str, p: &mut Problems) -> Vec<Text> {
-    let names = string_list(value, path, p);
+    let names = string_list(value, &path, p);
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let norm = normalize_capability(name);
@@ -738,7 +739,7 @@ fn compute_resources(value: &Value<'_>, p: &mut Problems) -> ResourceRequirement
     }
     let list = |k: &str, p: &mut Problems| match obj.get(k) {
         None | Some(Value::Null) => Vec::new(),
-        Some(v) => string_list(v, &format!("computeResources.{k}"), p),
+        Some(v) => string_list(v, &SettingsPath::Key("computeResources", k), p),
     };
     ResourceRequirement {
         requests: list("requests", p),
