@@ -1,26 +1,26 @@
-//! A request-scoped bump allocator for the Wasm build.
+//! A call-scoped bump allocator for the Wasm build.
 //!
 //! policy-server runs every admission request in a fresh instance and throws it away, and
 //! on a warm instance everything `validate` allocates is freed by the time the response has
 //! been handed to the host. General-purpose `malloc`/`free` bookkeeping is wasted on that
-//! pattern: it was about a sixth of `validate`'s time in the waPC runtime. While `validate`
-//! runs, allocations come from one region instead: a pointer bump to allocate, a counter to
+//! pattern: it was about a sixth of `validate`'s time in the waPC runtime. Once the instance
+//! is initialised, allocations come from one region instead: a pointer bump to allocate, a counter to
 //! free (the latest allocation is given back at once, so short-lived buffers are reused), a
 //! growing buffer that is the latest allocation is extended in place, and the region starts
 //! over as soon as nothing in it is alive.
 //!
-//! Anything that does not fit, and everything outside `validate` (waPC's own tables, the
-//! request buffer), goes to the system allocator, so a huge object only makes the arena
-//! overflow, never fail. Nothing here is specific to Wasm except the global registration
+//! Anything that does not fit, and what `wapc_init` allocates (waPC's table of functions,
+//! kept for the instance's life), goes to the system allocator, so a huge object only makes
+//! the arena overflow, never fail. Nothing here is specific to Wasm except the global registration
 //! (`wasm32` without threads); the logic is tested natively.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
 
-/// Size of the region. The seed's Task allocates about 70 KB in total, large Konflux Tasks a
-/// few hundred. It is zero-initialised static memory: part of the module's initial memory,
-/// so no `memory.grow`, and pages never touched cost nothing.
-const ARENA_BYTES: usize = 1 << 20;
+/// Smallest size of the region (it is usually the rest of the initial memory, about 1.2 MB:
+/// see `build.rs`). The seed's Task takes about 20 KB of it at its highest, request included,
+/// large Konflux Tasks a few hundred. Pages never touched cost nothing.
+pub const ARENA_BYTES: usize = 1 << 20;
 
 /// The bump region and its bookkeeping.
 pub struct Arena {
@@ -133,13 +133,22 @@ impl Default for Arena {
     }
 }
 
-/// The global allocator of the Wasm build: an [`Arena`] and its region behind cells. Sound
-/// only where there is one thread, which is what `wasm32` without the `atomics` feature
-/// guarantees.
-#[repr(C, align(16))]
+/// The global allocator of the Wasm build: an [`Arena`] behind a cell. Sound only where there
+/// is one thread, which is what `wasm32` without the `atomics` feature guarantees.
+///
+/// Until [`RequestArena::start`], everything goes to the system allocator: that is what the
+/// instance keeps for its whole life (waPC's table of functions). From then on, every call
+/// (waPC's copy of the request, the policy's work, the response) allocates in the region and
+/// has freed everything by the time it returns, so the region starts over for the next one.
+///
+/// The region is not a static. A megabyte of zeroed statics would sit among the module's
+/// small statics and push those after it onto pages of their own, and every page a fresh
+/// instance touches is a page fault (one to two microseconds each where the benchmark runs).
+/// Taken from the system allocator right after waPC's table, it starts on a page that is
+/// already touched, and it runs to the end of the initial memory (`build.rs`), so the
+/// allocator's own bookkeeping after it falls on the last page, which is touched anyway.
 pub struct RequestArena {
     arena: UnsafeCell<Arena>,
-    region: UnsafeCell<[u8; ARENA_BYTES]>,
 }
 
 // SAFETY: only registered as the global allocator on single-threaded wasm32 (see lib.rs).
@@ -149,26 +158,74 @@ impl RequestArena {
     pub const fn new() -> RequestArena {
         RequestArena {
             arena: UnsafeCell::new(Arena::new()),
-            region: UnsafeCell::new([0; ARENA_BYTES]),
         }
     }
 
-    /// Runs `f` with its allocations in the arena.
-    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
+    /// Writes the allocator's state before anything reads it. In a fresh instance its page
+    /// belongs to the module's data image: read first, it would be mapped for reading and
+    /// then copied at the first write, two page faults; written first, it is copied at once.
+    pub fn touch(&self) {
+        // SAFETY: single-threaded; before `start` the flag is false.
+        unsafe { std::ptr::write_volatile(&raw mut (*self.arena.get()).active, false) }
+    }
+
+    /// Takes the region (once) and sends every later allocation to it.
+    pub fn start(&self) {
         // SAFETY: single-threaded, and no reference to the arena outlives these statements;
-        // the region belongs to this arena alone.
+        // the region is never freed and belongs to this arena alone.
         unsafe {
             let arena = &mut *self.arena.get();
             if arena.end == 0 {
-                arena.init(self.region.get().cast(), ARENA_BYTES);
+                let (region, len) = take_region();
+                if !region.is_null() {
+                    arena.init(region, len);
+                }
             }
             arena.set_active(true);
         }
-        let out = f();
-        // SAFETY: as above.
-        unsafe { (*self.arena.get()).set_active(false) };
-        out
     }
+}
+
+/// What the system allocator keeps free after the region: its own bookkeeping at the end of
+/// memory, with room to spare.
+#[cfg(target_arch = "wasm32")]
+const TOP_RESERVE: usize = 1024;
+
+/// A region from the system allocator: a small block at the top of its heap, grown in place
+/// to the end of the initial memory when that leaves a useful size, else to `ARENA_BYTES`.
+///
+/// # Safety
+/// The system allocator must be usable.
+unsafe fn take_region() -> (*mut u8, usize) {
+    // SAFETY: a valid layout, and the caller's guarantee.
+    unsafe {
+        let probe_layout = Layout::from_size_align_unchecked(16, 16);
+        let probe = System.alloc(probe_layout);
+        if probe.is_null() {
+            return (std::ptr::null_mut(), 0);
+        }
+        let len = initial_room(probe as usize)
+            .filter(|&n| n >= ARENA_BYTES / 2)
+            .unwrap_or(ARENA_BYTES);
+        let region = System.realloc(probe, probe_layout, len);
+        if region.is_null() {
+            System.dealloc(probe, probe_layout);
+            return (std::ptr::null_mut(), 0);
+        }
+        (region, len)
+    }
+}
+
+/// Bytes from `start` to the end of the current linear memory, less `TOP_RESERVE`.
+#[cfg(target_arch = "wasm32")]
+fn initial_room(start: usize) -> Option<usize> {
+    let end = core::arch::wasm32::memory_size(0) * 65536;
+    end.checked_sub(start)?.checked_sub(TOP_RESERVE)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn initial_room(_start: usize) -> Option<usize> {
+    None
 }
 
 impl Default for RequestArena {

@@ -19,37 +19,29 @@ mod entry {
     use kubewarden_policy_sdk::protocol_version_guest;
     use kubewarden_policy_sdk::wapc_guest::{CallResult, register_function};
 
-    /// Each call's allocations come from a region that starts over once the response has
-    /// been handed to the host (see `arena`).
+    /// Each call's allocations come from a region that starts over once the call has freed
+    /// them (see `arena`).
     #[cfg(not(target_feature = "atomics"))]
     #[global_allocator]
     static ALLOCATOR: super::arena::RequestArena = super::arena::RequestArena::new();
 
-    #[cfg(not(target_feature = "atomics"))]
-    fn scoped<R>(f: impl FnOnce() -> R) -> R {
-        ALLOCATOR.scope(f)
-    }
-
-    #[cfg(target_feature = "atomics")]
-    fn scoped<R>(f: impl FnOnce() -> R) -> R {
-        f()
-    }
-
     #[unsafe(no_mangle)]
     pub extern "C" fn wapc_init() {
+        #[cfg(not(target_feature = "atomics"))]
+        ALLOCATOR.touch();
         register_function("validate", validate);
         register_function("validate_settings", validate_settings);
         register_function("protocol_version", protocol_version_guest);
+        #[cfg(not(target_feature = "atomics"))]
+        ALLOCATOR.start();
     }
 
     fn validate(payload: &[u8]) -> CallResult {
-        Ok(scoped(|| serde_json::to_vec(&super::validate(payload)))?)
+        Ok(serde_json::to_vec(&super::validate(payload))?)
     }
 
     fn validate_settings(payload: &[u8]) -> CallResult {
-        Ok(scoped(|| {
-            serde_json::to_vec(&super::validate_settings(payload))
-        })?)
+        Ok(serde_json::to_vec(&super::validate_settings(payload))?)
     }
 }
 

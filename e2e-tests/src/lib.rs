@@ -163,7 +163,7 @@ impl Policy {
     pub fn warm_host(&self) -> Result<wapc::WapcHost, String> {
         let engine = self
             .pre
-            .rehydrate(None)
+            .rehydrate(self.deadlines)
             .map_err(|e| format!("cannot instantiate: {e}"))?;
         wapc::WapcHost::new(Box::new(engine), None)
             .map_err(|e| format!("cannot initialise the guest: {e}"))

@@ -125,3 +125,53 @@ fn repetitive_scripts_hit_the_work_limit() {
         "{warnings}"
     );
 }
+
+/// policy-server gives every request a fresh instance, but an instance that answers many
+/// requests must not accumulate memory either: each call frees what it allocated, and the
+/// policy's allocator starts over (src/arena.rs). Here linear memory cannot grow past the
+/// module's initial size, so a leak, or a typical or large Task that did not fit in the
+/// initial memory, would trap.
+#[test]
+fn a_warm_instance_answers_request_after_request_in_its_initial_memory() {
+    use e2e_tests::{admission_request, repo_root, wasmtime, yaml_documents};
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::from_file(&engine, default_wasm()).expect("policy.wasm");
+    let pages = module
+        .exports()
+        .find_map(|e| e.ty().memory().map(|m| m.minimum()))
+        .expect("an exported memory");
+    let limits = Limits {
+        memory_bytes: pages * 65536,
+        deadline: Duration::from_secs(20),
+    };
+    let policy = Policy::load_limited(&default_wasm(), limits).unwrap_or_else(|e| panic!("{e}"));
+    let host = policy.warm_host().expect("an instance");
+    let settings =
+        yaml_documents(&repo_root().join("policy.yaml")).unwrap()[0]["spec"]["settings"].clone();
+    let payload = |file: &str| {
+        let object = yaml_documents(&repo_root().join(file)).unwrap()[0].clone();
+        serde_json::to_vec(&json!({
+            "request": admission_request(&object, "CREATE"),
+            "settings": settings,
+        }))
+        .unwrap()
+    };
+    let typical = payload("examples/good/buildah-build-modelcar.yaml");
+    let large =
+        payload("e2e-tests/corpus/konflux-ci__build-definitions/task__buildah__0.9__buildah.yaml");
+    let accepted = |out: Vec<u8>| serde_json::from_slice::<Response>(&out).unwrap().accepted;
+    for round in 0..300 {
+        let out = host.call("validate", &typical);
+        assert!(accepted(
+            out.unwrap_or_else(|e| panic!("round {round}: {e}"))
+        ));
+        if round % 30 == 0 {
+            let out = host.call("validate", &large);
+            assert!(!accepted(
+                out.unwrap_or_else(|e| panic!("round {round}: {e}"))
+            ));
+            let out = host.call("validate_settings", &serde_json::to_vec(&settings).unwrap());
+            assert!(out.is_ok(), "round {round}");
+        }
+    }
+}
