@@ -65,7 +65,16 @@ struct AdmissionRequest<'a> {
 
 /// Evaluates a `validate` payload: `{"request": <AdmissionRequest>, "settings": {…}}`.
 pub fn validate(payload: &[u8]) -> ValidationResponse {
-    let payload: Payload<'_> = match serde_json::from_slice(payload) {
+    // Checked as UTF-8 once, in one pass, rather than string by string as it is read.
+    let text = match std::str::from_utf8(payload) {
+        Ok(t) => t,
+        Err(e) => {
+            return reject(format!(
+                "the admission request could not be read: it is not UTF-8 ({e})"
+            ));
+        }
+    };
+    let payload: Payload<'_> = match serde_json::from_str(text) {
         Ok(p) => p,
         Err(e) => return reject(format!("the admission request could not be read: {e}")),
     };
@@ -82,8 +91,12 @@ pub fn validate(payload: &[u8]) -> ValidationResponse {
 
 /// Evaluates a `validate_settings` payload: the settings object itself.
 pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
-    let checked = serde_json::from_slice::<Value<'_>>(payload)
-        .map_err(|e| format!("settings are not valid JSON: {e}"))
+    let checked = std::str::from_utf8(payload)
+        .map_err(|e| format!("settings are not UTF-8 ({e})"))
+        .and_then(|text| {
+            serde_json::from_str::<Value<'_>>(text)
+                .map_err(|e| format!("settings are not valid JSON: {e}"))
+        })
         .and_then(|v| Settings::from_json_checked(&v).map_err(|e| e.to_string()));
     match checked {
         Ok(_) => SettingsValidationResponse {

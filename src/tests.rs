@@ -111,3 +111,18 @@ fn a_key_written_twice_has_its_last_value() {
         .replace("true, \"privileged\": false", "false, \"privileged\": true");
     assert!(!validate(flipped.as_bytes()).accepted);
 }
+
+#[test]
+fn a_request_that_is_not_utf8_is_rejected_with_where() {
+    let mut bytes = payload(task("echo caf\u{e9}", false), json!({}));
+    let at = bytes.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+    bytes[at] = 0xff;
+    let r = validate(&bytes);
+    assert!(!r.accepted);
+    let message = r.message.unwrap();
+    assert!(
+        message.starts_with("the admission request could not be read: it is not UTF-8")
+            && message.contains(&format!("index {at}")),
+        "{message}"
+    );
+}
