@@ -29,9 +29,9 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            // The tail as a little-endian word, without copying it into a buffer (a copy of
+            // variable length is a call into the runtime in the Wasm build).
+            self.add(rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)));
         }
     }
 
@@ -64,3 +64,24 @@ impl Hasher for FxHasher {
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 pub type FxHashSet<K> = std::collections::HashSet<K, FxBuild>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_hashed_as_little_endian_words_with_a_zero_padded_tail() {
+        for len in 0..20 {
+            let bytes: Vec<u8> = (1..=len as u8).collect();
+            let mut h = FxHasher::default();
+            h.write(&bytes);
+            let mut want = FxHasher::default();
+            for chunk in bytes.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                want.add(u64::from_le_bytes(word));
+            }
+            assert_eq!(h.finish(), want.finish(), "{len} bytes");
+        }
+    }
+}

@@ -49,6 +49,17 @@ pub struct Field {
 }
 
 impl Field {
+    /// Moves the field out, leaving its text and origin empty.
+    pub fn take(&mut self) -> Field {
+        Field {
+            text: std::mem::take(&mut self.text),
+            from: self.from.take(),
+            ..*self
+        }
+    }
+}
+
+impl Field {
     pub fn literal(text: &str, loc: Loc) -> Field {
         Field {
             text: text.to_string(),

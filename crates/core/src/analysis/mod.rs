@@ -251,7 +251,7 @@ pub fn analyze_after(
     walker.files = files.clone();
     walker.cwd = working_dir;
     walker.work_limit = budget;
-    walker.exec(&argv);
+    walker.exec(&mut argv);
     walker.finish()
 }
 

@@ -137,7 +137,8 @@ pub fn parse_call(argv: &[Field]) -> BuildahCall {
         kind: CallKind::NoCommand,
         command: None,
         command_words: Vec::new(),
-        options: Vec::new(),
+        // Every argument is at most one option: no growing and copying on long command lines.
+        options: Vec::with_capacity(argv.len()),
         positionals: Vec::new(),
         opaque: Vec::new(),
     };
@@ -151,7 +152,7 @@ pub fn parse_call(argv: &[Field]) -> BuildahCall {
             match next_positional(argv, at + 1, &mut opaque) {
                 Some(sub) if argv[sub].exact => {
                     call.command_words.push(sub);
-                    let full = format!("{} {}", word.text, argv[sub].text);
+                    let full = [word.text.as_str(), " ", argv[sub].text.as_str()].concat();
                     match find_command(&full) {
                         Some(c) => {
                             call.command = Some(c);

@@ -256,7 +256,7 @@ impl<'a, 'v> Walker<'a, 'v> {
     }
 
     /// Follows an exec-form command line (`command` + `args`).
-    pub(super) fn exec(&mut self, argv: &[Field]) {
+    pub(super) fn exec(&mut self, argv: &mut [Field]) {
         let root = Scope {
             defs: Vec::new(),
             parent: None,
@@ -395,7 +395,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                         piped: s.piped_input,
                         stmt: Some(s),
                     };
-                    self.run(&fields, launch, ctx);
+                    self.run(&mut fields, launch, ctx);
                 }
             }
         }
@@ -494,7 +494,9 @@ impl<'a, 'v> Walker<'a, 'v> {
     }
 
     /// Runs a command: strips wrappers, then looks at what actually runs.
-    fn run(&mut self, fields: &[Field], launch: Launch<'_>, ctx: Ctx<'_>) {
+    /// Follows one command line. What becomes a buildah invocation is moved out of `fields`,
+    /// which the caller does not read again.
+    fn run(&mut self, fields: &mut [Field], launch: Launch<'_>, ctx: Ctx<'_>) {
         let mut i = 0;
         let mut extra_args = false;
         // `command NAME` skips shell functions of that name.
@@ -606,7 +608,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                         .iter()
                         .position(|f| f.text == ";" || f.text == "+")
                         .map_or(fields.len(), |e| start + e);
-                    self.run(&fields[start..end], launch, ctx);
+                    self.run(&mut fields[start..end], launch, ctx);
                     return;
                 }
                 // `flock [options] FILE CMD…` or `flock FILE -c "CMD"`.
@@ -646,7 +648,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     extra_args = true;
                 }
                 "buildah" => {
-                    self.buildah(&fields[i..], extra_args, launch, ctx);
+                    self.buildah(&mut fields[i..], extra_args, launch, ctx);
                     return;
                 }
                 _ if SHELLS.contains(&name) => {
@@ -755,8 +757,14 @@ impl<'a, 'v> Walker<'a, 'v> {
         }
     }
 
-    fn buildah(&mut self, fields: &[Field], extra_args: bool, launch: Launch<'_>, ctx: Ctx<'_>) {
-        let mut argv: Vec<Field> = fields[1..].to_vec();
+    fn buildah(
+        &mut self,
+        fields: &mut [Field],
+        extra_args: bool,
+        launch: Launch<'_>,
+        ctx: Ctx<'_>,
+    ) {
+        let mut argv: Vec<Field> = fields[1..].iter_mut().map(Field::take).collect();
         if self.reparse_depth > 0 && !self.conditional_words.is_empty() {
             for f in &mut argv {
                 if self.conditional_words.contains(&f.text) {
@@ -777,7 +785,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         let call = parse_call(&argv);
         if let CallKind::Wrapper { command_at } = call.kind {
             // `buildah unshare CMD…` runs CMD in buildah's user namespace.
-            self.run(&argv[command_at..], launch, ctx);
+            self.run(&mut argv[command_at..], launch, ctx);
             return;
         }
         if self.in_uncalled && call.command.is_none() {
@@ -1156,6 +1164,22 @@ impl<'a, 'v> Walker<'a, 'v> {
 
     fn expand_param(&mut self, p: &Param, ctx: Ctx<'_>, quoted: bool, b: &mut FieldBuilder) {
         let written = p.span.text(ctx.src);
+        // The common case, `$NAME` or `${NAME}` of a known variable: read in place.
+        if matches!(p.op, ParamOp::None)
+            && p.index.is_none()
+            && let ParamName::Named(name) = &p.name
+            && let Some(Var::Known(fields)) = self.vars.get(name)
+        {
+            b.from(written);
+            if let Some(f) = fields.first() {
+                if quoted || f.multi {
+                    b.join(f);
+                } else {
+                    b.split(&f.text, f.exact, f.conditional);
+                }
+            }
+            return;
+        }
         let value: Option<Vec<Field>> = match &p.name {
             ParamName::Named(name) => match self.vars.get(name) {
                 Some(Var::Known(fields)) => match p.index {
