@@ -157,14 +157,13 @@ impl<'v> Reader<'v> {
     }
 
     fn string_list(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<Vec<&'v str>> {
-        let list_path = field_path(path, key);
-        let list = self.list_field(c, key, &list_path)?;
+        let list = self.list_field(c, key, || field_path(path, key))?;
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             match item {
                 Value::String(s) => out.push(s.as_ref()),
                 other => self.problem(
-                    &index_path(&list_path, i),
+                    &index_path(&field_path(path, key), i),
                     format!("expected a string, found {}", describe(other)),
                 ),
             }
@@ -173,10 +172,10 @@ impl<'v> Reader<'v> {
     }
 
     fn env(&mut self, c: &'v Map<'v>, path: &str) -> Vec<EnvVar<'v>> {
-        let list_path = field_path(path, "env");
-        let Some(list) = self.list_field(c, "env", &list_path) else {
+        let Some(list) = self.list_field(c, "env", || field_path(path, "env")) else {
             return Vec::new();
         };
+        let list_path = field_path(path, "env");
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             let item_path = index_path(&list_path, i);
@@ -206,28 +205,28 @@ impl<'v> Reader<'v> {
     }
 
     fn security(&mut self, c: &'v Map<'v>, path: &str) -> Security<'v> {
-        let sc_path = field_path(path, "securityContext");
-        let Some(sc) = self.object_field(c, "securityContext", &sc_path) else {
+        let sc_path = || field_path(path, "securityContext");
+        let Some(sc) = self.object_field(c, "securityContext", sc_path) else {
             return Security::default();
         };
         let privileged = match sc.get("privileged") {
             None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some((*b, field_path(&sc_path, "privileged"))),
+            Some(Value::Bool(b)) => Some((*b, field_path(&sc_path(), "privileged"))),
             Some(other) => {
                 self.problem(
-                    &field_path(&sc_path, "privileged"),
+                    &field_path(&sc_path(), "privileged"),
                     format!("expected a boolean, found {}", describe(other)),
                 );
                 None
             }
         };
-        let caps_path = field_path(&sc_path, "capabilities");
+        let caps_path = || field_path(&sc_path(), "capabilities");
         let cap_add = self
-            .object_field(sc, "capabilities", &caps_path)
+            .object_field(sc, "capabilities", caps_path)
             .and_then(|caps| {
-                let add_path = field_path(&caps_path, "add");
+                let caps_path = caps_path();
                 self.string_list(caps, "add", &caps_path)
-                    .map(|list| (list, add_path))
+                    .map(|list| (list, field_path(&caps_path, "add")))
             });
         Security {
             privileged,
@@ -236,14 +235,15 @@ impl<'v> Reader<'v> {
     }
 
     fn resources(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<ResourceNames<'v>> {
-        let res_path = field_path(path, key);
-        let res = self.object_field(c, key, &res_path)?;
+        let res_path = || field_path(path, key);
+        let res = self.object_field(c, key, res_path)?;
         let mut names = ResourceNames::default();
         for (section, out) in [
             ("requests", &mut names.requests),
             ("limits", &mut names.limits),
         ] {
-            if let Some(map) = self.object_field(res, section, &field_path(&res_path, section)) {
+            if let Some(map) = self.object_field(res, section, || field_path(&res_path(), section))
+            {
                 out.extend(map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k));
             }
         }

@@ -205,7 +205,7 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         .and_then(Value::as_object)
         .and_then(|m| m.get("name"))
         .and_then(Value::as_str);
-    match reader.object_field(obj, "spec", "spec") {
+    match reader.object_field(obj, "spec", || "spec".into()) {
         None => {
             let needs_spec = matches!(
                 kind,
@@ -221,13 +221,15 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         Some(spec) => match kind {
             Kind::Task | Kind::ClusterTask => reader.task_spec(spec, "spec".into()),
             Kind::TaskRun => {
-                if let Some(ts) = reader.object_field(spec, "taskSpec", "spec.taskSpec") {
+                if let Some(ts) = reader.object_field(spec, "taskSpec", || "spec.taskSpec".into()) {
                     reader.task_spec(ts, "spec.taskSpec".into());
                 }
             }
             Kind::Pipeline => reader.pipeline_spec(spec, "spec", 0),
             Kind::PipelineRun => {
-                if let Some(ps) = reader.object_field(spec, "pipelineSpec", "spec.pipelineSpec") {
+                if let Some(ps) =
+                    reader.object_field(spec, "pipelineSpec", || "spec.pipelineSpec".into())
+                {
                     reader.pipeline_spec(ps, "spec.pipelineSpec", 0);
                 }
             }
@@ -270,13 +272,20 @@ impl<'v> Reader<'v> {
     }
 
     /// `obj[key]` when it is an object; `None` when absent or null; a problem otherwise.
-    fn object_field(&mut self, obj: &'v Map<'v>, key: &str, path: &str) -> Option<&'v Map<'v>> {
+    /// `path` is only written out when there is a problem (paths are paid for on every
+    /// admission request).
+    fn object_field(
+        &mut self,
+        obj: &'v Map<'v>,
+        key: &str,
+        path: impl FnOnce() -> String,
+    ) -> Option<&'v Map<'v>> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(m),
             Some(other) => {
                 self.problem(
-                    path,
+                    &path(),
                     format!("expected an object, found {}", describe(other)),
                 );
                 None
@@ -285,12 +294,20 @@ impl<'v> Reader<'v> {
     }
 
     /// `obj[key]` when it is a list; `None` when absent or null; a problem otherwise.
-    fn list_field(&mut self, obj: &'v Map<'v>, key: &str, path: &str) -> Option<&'v [Value<'v>]> {
+    fn list_field(
+        &mut self,
+        obj: &'v Map<'v>,
+        key: &str,
+        path: impl FnOnce() -> String,
+    ) -> Option<&'v [Value<'v>]> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Array(a)) => Some(a),
             Some(other) => {
-                self.problem(path, format!("expected a list, found {}", describe(other)));
+                self.problem(
+                    &path(),
+                    format!("expected a list, found {}", describe(other)),
+                );
                 None
             }
         }
@@ -302,10 +319,10 @@ impl<'v> Reader<'v> {
             return;
         }
         for section in ["tasks", "finally"] {
-            let list_path = field_path(path, section);
-            let Some(tasks) = self.list_field(spec, section, &list_path) else {
+            let Some(tasks) = self.list_field(spec, section, || field_path(path, section)) else {
                 continue;
             };
+            let list_path = field_path(path, section);
             for (i, task) in tasks.iter().enumerate() {
                 let task_path = index_path(&list_path, i);
                 let Some(task) = task.as_object() else {
@@ -315,20 +332,20 @@ impl<'v> Reader<'v> {
                     );
                     continue;
                 };
-                let ts_path = field_path(&task_path, "taskSpec");
-                if let Some(ts) = self.object_field(task, "taskSpec", &ts_path) {
+                let ts_path = || field_path(&task_path, "taskSpec");
+                if let Some(ts) = self.object_field(task, "taskSpec", ts_path) {
                     // An embedded custom task carries its own kind; only Tasks have steps.
                     let custom = ts
                         .get("kind")
                         .and_then(Value::as_str)
                         .is_some_and(|k| k != "Task");
                     if !custom {
-                        self.task_spec(ts, ts_path);
+                        self.task_spec(ts, ts_path());
                     }
                 }
-                let ps_path = field_path(&task_path, "pipelineSpec");
-                if let Some(ps) = self.object_field(task, "pipelineSpec", &ps_path) {
-                    self.pipeline_spec(ps, &ps_path, depth + 1);
+                let ps_path = || field_path(&task_path, "pipelineSpec");
+                if let Some(ps) = self.object_field(task, "pipelineSpec", ps_path) {
+                    self.pipeline_spec(ps, &ps_path(), depth + 1);
                 }
             }
         }
@@ -337,20 +354,20 @@ impl<'v> Reader<'v> {
     fn task_spec(&mut self, spec: &'v Map<'v>, path: String) {
         let params = self.params(spec, &path);
         let workspaces = self.workspaces(spec, &path);
-        let template_path = field_path(&path, "stepTemplate");
+        let template_path = || field_path(&path, "stepTemplate");
         let step_template = self
-            .object_field(spec, "stepTemplate", &template_path)
-            .map(|t| self.container(t, Role::StepTemplate, 0, template_path));
+            .object_field(spec, "stepTemplate", template_path)
+            .map(|t| self.container(t, Role::StepTemplate, 0, template_path()));
         let mut steps = Vec::new();
         let mut sidecars = Vec::new();
         for (key, role, out) in [
             ("steps", Role::Step, &mut steps),
             ("sidecars", Role::Sidecar, &mut sidecars),
         ] {
-            let list_path = field_path(&path, key);
-            let Some(list) = self.list_field(spec, key, &list_path) else {
+            let Some(list) = self.list_field(spec, key, || field_path(&path, key)) else {
                 continue;
             };
+            let list_path = field_path(&path, key);
             for (i, item) in list.iter().enumerate() {
                 let item_path = index_path(&list_path, i);
                 match item.as_object() {
@@ -386,8 +403,8 @@ impl<'v> Reader<'v> {
     }
 
     fn workspaces(&mut self, spec: &'v Map<'v>, path: &str) -> Vec<&'v str> {
-        let list_path = field_path(path, "workspaces");
-        let Some(list) = self.list_field(spec, "workspaces", &list_path) else {
+        let list_path = || field_path(path, "workspaces");
+        let Some(list) = self.list_field(spec, "workspaces", list_path) else {
             return Vec::new();
         };
         let mut names = Vec::new();
@@ -395,7 +412,7 @@ impl<'v> Reader<'v> {
             match ws.get("name") {
                 Some(Value::String(n)) => names.push(n.as_ref()),
                 _ => self.problem(
-                    &format!("{list_path}[{i}].name"),
+                    &field_path(&index_path(&list_path(), i), "name"),
                     "expected the workspace's name as a string".into(),
                 ),
             }

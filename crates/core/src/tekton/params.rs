@@ -114,22 +114,22 @@ pub fn resolve_ref<'p>(text: &str, params: &'p Params<'_>) -> TektonRef<'p> {
 
 impl<'v> Reader<'v> {
     pub(super) fn params(&mut self, spec: &'v Map<'v>, path: &str) -> Params<'v> {
-        let list_path = field_path(path, "params");
-        let Some(list) = self.list_field(spec, "params", &list_path) else {
+        let list_path = || field_path(path, "params");
+        let Some(list) = self.list_field(spec, "params", list_path) else {
             return Params::default();
         };
         let mut decls = Vec::with_capacity(list.len());
         for (i, p) in list.iter().enumerate() {
-            let p_path = index_path(&list_path, i);
+            let p_path = || index_path(&list_path(), i);
             let Some(p) = p.as_object() else {
                 self.problem(
-                    &p_path,
+                    &p_path(),
                     format!("expected an object, found {}", describe(p)),
                 );
                 continue;
             };
             let Some(Value::String(name)) = p.get("name") else {
-                self.problem(&p_path, "a parameter needs a `name` string".into());
+                self.problem(&p_path(), "a parameter needs a `name` string".into());
                 continue;
             };
             let default = match p.get("default") {
@@ -141,7 +141,7 @@ impl<'v> Reader<'v> {
                         Some(s) => ParamDefault::Array(s),
                         None => {
                             self.problem(
-                                &field_path(&p_path, "default"),
+                                &field_path(&p_path(), "default"),
                                 "expected a list of strings".into(),
                             );
                             ParamDefault::None
