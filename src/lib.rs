@@ -9,7 +9,7 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use serde::Deserialize;
-use tekton_buildah_core::json::Value;
+use tekton_buildah_core::json::{Reader, Value};
 use tekton_buildah_core::{Checked, Report, Settings, check_object};
 
 pub mod arena;
@@ -63,6 +63,43 @@ struct AdmissionRequest<'a> {
     object: Value<'a>,
 }
 
+/// The payload through the direct reader (`json::Reader`), reading only `settings` and
+/// `request.object` and passing over the rest. `None` when the reader is not sure, or when
+/// serde_json would refuse the payload (a field given twice): serde_json then reads it and
+/// says what is wrong.
+fn read_payload(text: &str) -> Option<Payload<'_>> {
+    let mut r = Reader::new(text);
+    let (mut settings, mut request) = (None, None);
+    r.object(|key, r| match key.as_ref() {
+        "settings" if settings.is_none() => {
+            settings = Some(r.value()?);
+            Some(())
+        }
+        "request" if request.is_none() => {
+            let mut object = None;
+            r.object(|key, r| match key.as_ref() {
+                "object" if object.is_none() => {
+                    object = Some(r.value()?);
+                    Some(())
+                }
+                "object" => None,
+                _ => r.skip(),
+            })?;
+            request = Some(AdmissionRequest {
+                object: object.unwrap_or_default(),
+            });
+            Some(())
+        }
+        "settings" | "request" => None,
+        _ => r.skip(),
+    })?;
+    r.end()?;
+    Some(Payload {
+        settings: settings.unwrap_or_default(),
+        request: request?,
+    })
+}
+
 /// Evaluates a `validate` payload: `{"request": <AdmissionRequest>, "settings": {…}}`.
 pub fn validate(payload: &[u8]) -> ValidationResponse {
     // Checked as UTF-8 once, in one pass, rather than string by string as it is read.
@@ -74,9 +111,12 @@ pub fn validate(payload: &[u8]) -> ValidationResponse {
             ));
         }
     };
-    let payload: Payload<'_> = match serde_json::from_str(text) {
-        Ok(p) => p,
-        Err(e) => return reject(format!("the admission request could not be read: {e}")),
+    let payload = match read_payload(text) {
+        Some(p) => p,
+        None => match serde_json::from_str::<Payload<'_>>(text) {
+            Ok(p) => p,
+            Err(e) => return reject(format!("the admission request could not be read: {e}")),
+        },
     };
     let settings = match Settings::from_json(&payload.settings) {
         Ok(s) => s,
@@ -93,9 +133,10 @@ pub fn validate(payload: &[u8]) -> ValidationResponse {
 pub fn validate_settings(payload: &[u8]) -> SettingsValidationResponse {
     let checked = std::str::from_utf8(payload)
         .map_err(|e| format!("settings are not UTF-8 ({e})"))
-        .and_then(|text| {
-            serde_json::from_str::<Value<'_>>(text)
-                .map_err(|e| format!("settings are not valid JSON: {e}"))
+        .and_then(|text| match Reader::document(text) {
+            Some(v) => Ok(v),
+            None => serde_json::from_str::<Value<'_>>(text)
+                .map_err(|e| format!("settings are not valid JSON: {e}")),
         })
         .and_then(|v| Settings::from_json_checked(&v).map_err(|e| e.to_string()));
     match checked {

@@ -126,3 +126,40 @@ fn a_request_that_is_not_utf8_is_rejected_with_where() {
         "{message}"
     );
 }
+
+#[test]
+fn the_direct_reader_and_serde_json_read_a_payload_alike() {
+    let bytes = payload(
+        task("buildah bud -t x .", false),
+        json!({"buildahImages": ["*"]}),
+    );
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let direct = read_payload(text).expect("read directly");
+    let serde: Payload<'_> = serde_json::from_str(text).unwrap();
+    assert_eq!(direct.settings, serde.settings);
+    assert_eq!(direct.request.object, serde.request.object);
+    // The rest of the request is passed over, not built, but it must still be JSON.
+    let extra = text.replacen(
+        "{\"request\":{",
+        "{\"request\":{\"userInfo\":{\"groups\":[1,2]},",
+        1,
+    );
+    assert!(read_payload(&extra).is_some());
+    assert!(
+        read_payload(&text.replacen("{\"request\":{", "{\"request\":{\"uid\":01,", 1)).is_none()
+    );
+}
+
+#[test]
+fn a_field_given_twice_is_refused_as_serde_json_refuses_it() {
+    for twice in [
+        r#"{"request": {"object": null}, "request": {}}"#,
+        r#"{"settings": {}, "settings": {}, "request": {}}"#,
+        r#"{"request": {"object": {}, "object": {}}}"#,
+    ] {
+        assert!(read_payload(twice).is_none(), "{twice}");
+        let r = validate(twice.as_bytes());
+        assert!(!r.accepted);
+        assert!(r.message.unwrap().contains("duplicate field"), "{twice}");
+    }
+}

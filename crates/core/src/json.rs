@@ -12,6 +12,9 @@
 //! `BTreeMap`). Lookups scan the entries from the end, so duplicates cost nothing until someone
 //! iterates.
 
+mod read;
+
+pub use read::Reader;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use smallvec::SmallVec;
 use std::borrow::Cow;
