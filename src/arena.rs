@@ -1,18 +1,19 @@
 //! A call-scoped bump allocator for the Wasm build.
 //!
 //! policy-server runs every admission request in a fresh instance and throws it away, and
-//! on a warm instance everything `validate` allocates is freed by the time the response has
-//! been handed to the host. General-purpose `malloc`/`free` bookkeeping is wasted on that
-//! pattern: it was about a sixth of `validate`'s time in the waPC runtime. Once the instance
-//! is initialised, allocations come from one region instead: a pointer bump to allocate, a counter to
-//! free (the latest allocation is given back at once, so short-lived buffers are reused), a
-//! growing buffer that is the latest allocation is extended in place, and the region starts
-//! over as soon as nothing in it is alive.
+//! on a warm instance everything a call allocates is freed by the time the response has been
+//! handed to the host. General-purpose `malloc`/`free` bookkeeping is wasted on that pattern:
+//! it was about a sixth of `validate`'s time in the waPC runtime. Once the instance is
+//! initialised, allocations come from one region instead: a pointer bump to allocate, a
+//! counter to free (the latest allocation is given back at once, so short-lived buffers are
+//! reused), a growing buffer that is the latest allocation is extended in place, and the
+//! region starts over as soon as nothing in it is alive.
 //!
 //! Anything that does not fit, and what `wapc_init` allocates (waPC's table of functions,
 //! kept for the instance's life), goes to the system allocator, so a huge object only makes
-//! the arena overflow, never fail. Nothing here is specific to Wasm except the global registration
-//! (`wasm32` without threads); the logic is tested natively.
+//! the arena overflow, never fail. Nothing here is specific to Wasm except the global
+//! registration (`wasm32` without threads) and the size of the region; the logic is tested
+//! natively.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -305,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn what_does_not_fit_or_comes_outside_a_scope_goes_to_the_system_allocator() {
+    fn what_does_not_fit_or_comes_while_inactive_goes_to_the_system_allocator() {
         let mut a = arena();
         a.set_active(false);
         unsafe {
