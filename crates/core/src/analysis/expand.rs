@@ -111,6 +111,16 @@ impl FieldBuilder {
         self.conditional |= f.conditional;
     }
 
+    /// A variable's value: joined as it is when quoted (or when it may stand for several
+    /// arguments), split into words otherwise.
+    pub(super) fn value(&mut self, f: &Field, quoted: bool) {
+        if quoted || f.multi {
+            self.join(f);
+        } else {
+            self.split(&f.text, f.exact, f.conditional);
+        }
+    }
+
     /// Elements of an array or `$@`: each is its own argument (the first and last join the
     /// text around them). Unquoted, each element is split further.
     pub(super) fn elements(&mut self, items: &[Field], split: bool) {

@@ -1172,11 +1172,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         {
             b.from(written);
             if let Some(f) = fields.first() {
-                if quoted || f.multi {
-                    b.join(f);
-                } else {
-                    b.split(&f.text, f.exact, f.conditional);
-                }
+                b.value(f, quoted);
             }
             return;
         }
@@ -1221,11 +1217,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 } else if is_list || star {
                     b.elements(&fields, !quoted);
                 } else if let Some(f) = fields.first() {
-                    if quoted || f.multi {
-                        b.join(f);
-                    } else {
-                        b.split(&f.text, f.exact, f.conditional);
-                    }
+                    b.value(f, quoted);
                 }
             }
             (ParamOp::Default(word), Some(fields)) if fields.iter().all(|f| f.text.is_empty()) => {
