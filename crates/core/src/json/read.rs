@@ -101,7 +101,7 @@ impl<'a> Reader<'a> {
         match self.peek()? {
             b'{' => self.object(|_, r| r.skip()),
             b'[' => self.array(Reader::skip),
-            b'"' => self.string().map(drop),
+            b'"' => self.skip_string(),
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
@@ -223,29 +223,47 @@ impl<'a> Reader<'a> {
             }
             b'\\' => {
                 let mut out = String::from(&self.text[start..self.pos]);
-                loop {
-                    match self.peek()? {
-                        b'"' => {
-                            self.pos += 1;
-                            return Some(Cow::Owned(out));
-                        }
-                        b'\\' => {
-                            self.pos += 1;
-                            self.escape(&mut out)?;
-                        }
-                        _ => return None, // a control character
-                    }
-                    let from = self.pos;
-                    self.scan();
-                    out.push_str(&self.text[from..self.pos]);
-                }
+                self.rest_of_string(Some(&mut out))?;
+                Some(Cow::Owned(out))
             }
             _ => None,
         }
     }
 
+    /// Passes over a string, checking its escapes without writing them out.
+    fn skip_string(&mut self) -> Option<()> {
+        self.pos += 1; // the opening quote
+        self.rest_of_string(None)
+    }
+
+    /// The rest of a string, up to and past its closing quote; its text, escapes decoded, is
+    /// appended to `out` when given.
+    fn rest_of_string(&mut self, mut out: Option<&mut String>) -> Option<()> {
+        loop {
+            let from = self.pos;
+            self.scan();
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(&self.text[from..self.pos]);
+            }
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let c = self.escape()?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(c);
+                    }
+                }
+                _ => return None, // a control character
+            }
+        }
+    }
+
     /// One escape after its backslash. A `\u` escape of a surrogate is left to serde_json.
-    fn escape(&mut self, out: &mut String) -> Option<()> {
+    fn escape(&mut self) -> Option<char> {
         let c = match self.peek()? {
             b'"' => '"',
             b'\\' => '\\',
@@ -266,8 +284,7 @@ impl<'a> Reader<'a> {
             _ => return None,
         };
         self.pos += 1;
-        out.push(c);
-        Some(())
+        Some(c)
     }
 
     /// Moves to the next `"`, `\` or control character (or the end), eight bytes at a time.
