@@ -1,5 +1,6 @@
-//! Arbitrary text as a YAML file through the CLI's path: every document parsed, checked, and
-//! each finding placed at a line and column inside the file.
+//! Arbitrary text as a YAML file through the CLI's path: every document parsed (by the direct
+//! reader and by the general parser, which must agree), checked, and each finding placed at a
+//! line and column inside the file.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +13,12 @@ fn settings() -> &'static Settings {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The direct YAML reader answers exactly as the general parser, or leaves the piece to it.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let direct = tekton_buildah_core::yaml::load_documents(text);
+        let general = tekton_buildah_core::yaml::load_documents_generally(text);
+        assert_eq!(format!("{direct:?}"), format!("{general:?}"), "{text:?}");
+    }
     let result = tekton_buildah_lint::check::check_bytes("fuzz.yaml".into(), data.to_vec(), settings());
     // YAML's line breaks: `\n`, `\r\n` and a lone `\r` (found by fuzzing: a lone `\r` is a
     // break for the parser, not for `str::lines`).

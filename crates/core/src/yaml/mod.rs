@@ -9,6 +9,8 @@ use saphyr::{Scalar, ScalarStyle};
 use saphyr_parser::Event;
 use std::borrow::Cow;
 
+mod direct;
+
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
 
@@ -146,9 +148,8 @@ fn offset_in_block(text: &str, content: Pos, offset: usize) -> Pos {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    // Counted over bytes (a loop the compiler vectorises): findings deep in long scripts
-    // are common.
-    let lines = before.bytes().filter(|&b| b == b'\n').count() as u32;
+    // Findings deep in long scripts are common.
+    let lines = count_newlines(before.as_bytes()) as u32;
     let col = before[line_start..].chars().count() as u32;
     Pos {
         line: content.line + lines,
@@ -172,9 +173,34 @@ pub fn load(text: &str) -> Result<Vec<Document>, YamlError> {
 /// file (split at `---` lines): a document that is not valid YAML is an error for that
 /// document, and the others are still read.
 pub fn load_documents(text: &str) -> Vec<Result<Document, YamlError>> {
+    load_with(text, true)
+}
+
+/// `load_documents` without the direct reader: every piece read by the general parser (the
+/// `yaml` fuzz target checks that the two always agree).
+#[doc(hidden)]
+pub fn load_documents_generally(text: &str) -> Vec<Result<Document, YamlError>> {
+    load_with(text, false)
+}
+
+fn load_with(text: &str, direct: bool) -> Vec<Result<Document, YamlError>> {
+    let (lines, readable) = split_lines(text);
     let mut out = Vec::new();
-    for (first_line, chunk) in split_documents(text) {
-        match load_chunk(chunk, first_line - 1) {
+    for (first, end) in pieces(&lines) {
+        let read = if direct && readable {
+            direct::read_chunk(&lines[first..end], first as u32)
+        } else {
+            None
+        };
+        let docs = match read {
+            Some(docs) => Ok(docs),
+            None => {
+                let start = offset_of(text, lines[first]);
+                let end = lines.get(end).map_or(text.len(), |l| offset_of(text, l));
+                parse_chunk(&text[start..end], first as u32)
+            }
+        };
+        match docs {
             Ok(docs) => out.extend(docs.into_iter().map(Ok)),
             Err(e) => out.push(Err(e)),
         }
@@ -182,28 +208,106 @@ pub fn load_documents(text: &str) -> Vec<Result<Document, YamlError>> {
     out
 }
 
-/// The stream cut before each line that is `---` (trailing blanks allowed), with the 1-based
-/// line each piece starts at.
-fn split_documents(text: &str) -> Vec<(u32, &str)> {
-    let mut pieces = Vec::new();
+/// Where `part`, a slice of `text`, starts in it.
+fn offset_of(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// The stream cut before each line that is `---` (trailing blanks allowed): the line indices
+/// `first..end` of each piece.
+fn pieces(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut start = 0;
-    let mut start_line = 1;
-    let mut offset = 0;
-    for (line_no, line) in (1..).zip(text.split_inclusive('\n')) {
+    for (k, line) in lines.iter().enumerate() {
         let is_separator = line
             .strip_prefix("---")
             .is_some_and(|rest| rest.trim_end().is_empty());
-        if is_separator && offset > start {
-            pieces.push((start_line, &text[start..offset]));
-            start = offset;
-            start_line = line_no;
+        if is_separator && k > start {
+            out.push((start, k));
+            start = k;
         }
-        offset += line.len();
     }
-    if start < text.len() || pieces.is_empty() {
-        pieces.push((start_line, &text[start..]));
+    let last = lines.len() - 1;
+    if !(start == last && lines[last].is_empty()) || out.is_empty() {
+        out.push((start, lines.len()));
     }
-    pieces
+    out
+}
+
+/// The lines of `text` without their `\n` (and the `\r` of a `\r\n`), and whether the direct
+/// reader may read them: every character printable for YAML, no byte order mark, no `\r`
+/// but in `\r\n`, no line break other than `\n` and `\r\n`. Eight bytes at a time where
+/// nothing but printable ASCII is.
+fn split_lines(text: &str) -> (Vec<&str>, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let b = text.as_bytes();
+    let mut lines = Vec::with_capacity(b.len() / 32 + 1);
+    let mut readable = true;
+    let mut cr = false;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+            let above_tilde = (w.wrapping_add(ONES) | w) & HIGHS;
+            if below_space | above_tilde == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        match b[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\t' => {}
+            b'\r' => cr = true,
+            0..=0x1f | 0x7f => readable = false,
+            // C1 controls (NEL among them), U+2028 and U+2029, U+FEFF, U+FFFE and U+FFFF.
+            0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) => readable = false,
+            0xe2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => {
+                readable = false
+            }
+            0xef if matches!(
+                (b.get(i + 1), b.get(i + 2)),
+                (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+            ) =>
+            {
+                readable = false
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines.push(&text[start..]);
+    if cr {
+        let last = lines.len() - 1;
+        for (k, line) in lines.iter_mut().enumerate() {
+            if k < last {
+                *line = line.strip_suffix('\r').unwrap_or(line);
+            }
+            readable &= !line.contains('\r');
+        }
+    }
+    (lines, readable)
+}
+
+/// How many `\n` there are in `b`, eight bytes at a time.
+fn count_newlines(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut chunks = b.chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'\n'));
+        // The high bit of every byte that is not zero, i.e. not a `\n`.
+        let nonzero = ((x & LOWS).wrapping_add(LOWS) | x) & !LOWS;
+        let zeros = (!nonzero & !LOWS) >> 7;
+        n += (zeros.wrapping_mul(ONES) >> 56) as usize;
+    }
+    n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
 /// Most nodes alias expansion may copy in one piece (a "billion laughs" guard).
@@ -226,9 +330,9 @@ enum Frame {
     },
 }
 
-/// Reads one piece of a stream whose first line is line `line_offset + 1` of the file,
-/// straight from the parser's events into JSON values and positions.
-fn load_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> {
+/// Reads one piece of a stream whose first line is line `line_offset + 1` of the file with the
+/// general parser, straight from its events into JSON values and positions.
+fn parse_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
