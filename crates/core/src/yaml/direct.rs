@@ -93,23 +93,30 @@ fn is_dash(rest: &str) -> bool {
 }
 
 /// The end of a one-line plain scalar starting `s` in block context: before a comment or the
-/// line's end, trailing spaces trimmed; and whether a `: ` (a mapping key) came first.
-fn plain_end(s: &str) -> (usize, bool) {
+/// line's end, trailing spaces trimmed; and whether a `: ` (a mapping key) came first. `None`
+/// for a tab (which the general parser treats in ways this reader does not).
+fn plain_end(s: &str) -> Option<(usize, bool)> {
     let b = s.as_bytes();
     let mut end = b.len();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b':' if i + 1 == b.len() || b[i + 1] == b' ' => return (i, true),
+            b':' if i + 1 == b.len() || b[i + 1] == b' ' => return Some((i, true)),
             b'#' if i > 0 && b[i - 1] == b' ' => {
                 end = i;
                 break;
             }
+            b'\t' => return None,
             _ => {}
         }
         i += 1;
     }
-    (s[..end].trim_end_matches(' ').len(), false)
+    Some((s[..end].trim_end_matches(' ').len(), false))
+}
+
+/// Whether `s` starts with a plain mapping key and its `: `.
+fn is_key(s: &str) -> bool {
+    starts_plain(s) && matches!(plain_end(s), Some((_, true)))
 }
 
 /// The typed value of a plain scalar (the YAML core schema, as the general parser types it).
@@ -198,7 +205,7 @@ impl Reader<'_, '_> {
         let rest = &self.lines[li][n..];
         if is_dash(rest) {
             self.sequence(li, n, false, depth)
-        } else if starts_plain(rest) && plain_end(rest).1 {
+        } else if is_key(rest) {
             self.mapping(li, n, depth)
         } else {
             None
@@ -219,7 +226,7 @@ impl Reader<'_, '_> {
             if !starts_plain(rest) {
                 return None;
             }
-            let (key_len, is_key) = plain_end(rest);
+            let (key_len, is_key) = plain_end(rest)?;
             if !is_key {
                 return None;
             }
@@ -272,7 +279,7 @@ impl Reader<'_, '_> {
                 if is_dash(rest) {
                     return None;
                 }
-                if starts_plain(rest) && plain_end(rest).1 {
+                if is_key(rest) {
                     self.mapping(li, start, depth + 1)?
                 } else {
                     self.value_inline(li, start, n, depth)?
@@ -357,7 +364,7 @@ impl Reader<'_, '_> {
                 return Some((Value::String(Cow::Owned(text)), node, li + 1));
             }
             _ if starts_plain(rest) => {
-                let (len, is_key) = plain_end(rest);
+                let (len, is_key) = plain_end(rest)?;
                 if is_key {
                     return None;
                 }
@@ -443,8 +450,8 @@ impl Reader<'_, '_> {
                 break;
             }
             let part = l[i..].trim_end_matches(' ');
-            let (len, is_key) = plain_end(part);
-            if is_key || len != part.len() || !starts_plain(part) || part.contains('\t') {
+            let (len, is_key) = plain_end(part)?;
+            if is_key || len != part.len() || !starts_plain(part) {
                 return None;
             }
             if text.is_empty() {
@@ -502,8 +509,13 @@ impl Reader<'_, '_> {
             let l = self.lines[end];
             let i = indent(l);
             if i == l.len() {
-                if !literal && i > m {
-                    return None;
+                // Spaces past the indentation are text (the line is not empty), which
+                // folding treats in ways left to the general parser.
+                if i > m {
+                    if !literal {
+                        return None;
+                    }
+                    last = end;
                 }
             } else if i < m {
                 break;

@@ -50,6 +50,7 @@ fn block_scalars() {
     same("s: |\n  #!/bin/sh\n    indented\n\n  done\nnext: 1\n");
     same("s: |-\n  a\n  b\n\n\nnext: 1\n");
     same("s: |\n  a\n     \n  b\n");
+    same("s: |\n  a\n     \n \n\nt: |-\n  b\n    \n");
     same("- |\n  a\n- >-\n  folded\n  text\n\n  para\n    more\n  back\n");
     same("x: |2\n    two\n");
     same("s: >\n  a\n  b\n");
@@ -77,6 +78,8 @@ fn what_it_leaves_to_the_general_parser() {
         "a: b\n  c: d\n",
         "a: 1\rb: 2\n",
         "a: b\0\n",
+        "a: b:\tc\n",
+        "a:\tb: c\n",
         "# \u{85}\na: 1\n",
         "\u{feff}a: 1\n",
         "- - a\n",
