@@ -104,7 +104,12 @@ impl<'a> Parser<'a> {
     }
 
     fn at(&self, lit: &str) -> bool {
-        self.s[self.pos.min(self.s.len())..].starts_with(lit.as_bytes())
+        // The first byte alone rules out nearly every keyword and operator tried.
+        let lit = lit.as_bytes();
+        match lit.first() {
+            Some(first) if self.s.get(self.pos) != Some(first) => false,
+            _ => self.s[self.pos.min(self.s.len())..].starts_with(lit),
+        }
     }
 
     fn eof(&self) -> bool {
