@@ -1,11 +1,13 @@
 //! Checking files: read them and hand their text to the rules library, which parses every
 //! YAML document, runs the rules and places each finding at `line:col`. Files are checked in
-//! parallel; results come back in input order.
+//! parallel, while the directories are walked; results come back in input order.
 
-use crate::inputs::Input;
+use crate::inputs::{self, Input};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::io::Read;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::sync::{Condvar, Mutex};
 use tekton_buildah_core::{Settings, text};
 
 /// A finding placed in its file (`line:col` in characters, token width, exactness).
@@ -31,34 +33,73 @@ pub struct FileResult {
     pub errors: Vec<FileError>,
 }
 
-/// Checks every input, using all cores; results are in input order.
-pub fn check_all(inputs: &[Input], settings: &Settings) -> Vec<FileResult> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(inputs.len().max(1));
-    if threads <= 1 {
-        return inputs.iter().map(|i| check_input(i, settings)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<FileResult>>> = Mutex::new(vec![None; inputs.len()]);
+/// Checks the files `paths` name (see [`inputs::visit`]), using all cores: files are checked
+/// while directories are still being walked, the largest known file first (so that no
+/// thread is left with a large file at the end). Results are sorted by input, each input
+/// once.
+pub fn check_paths(
+    paths: &[PathBuf],
+    excludes: &[String],
+    settings: &Settings,
+) -> Result<Vec<FileResult>, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let queue = Mutex::new(Queue::default());
+    let ready = Condvar::new();
+    let results: Mutex<Vec<(Input, FileResult)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = inputs.get(i) else { break };
-                    let r = check_input(input, settings);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                while let Some(input) = take(&queue, &ready) {
+                    let r = check_input(&input, settings);
+                    lock(&results).push((input, r));
                 }
             });
         }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+        let walked = inputs::visit(paths, excludes, |input, size| {
+            let mut q = lock(&queue);
+            if q.seen.insert(input.clone()) {
+                let order = Reverse(q.seen.len());
+                q.pending.push((size, order, input));
+                ready.notify_one();
+            }
+        });
+        let mut q = lock(&queue);
+        q.done = true;
+        if walked.is_err() {
+            q.pending.clear();
+        }
+        ready.notify_all();
+        walked
+    })?;
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Inputs found and not yet taken: the largest first (then in the order found).
+#[derive(Default)]
+struct Queue {
+    pending: BinaryHeap<(u64, Reverse<usize>, Input)>,
+    seen: HashSet<Input>,
+    done: bool,
+}
+
+/// The next input to check, waiting for the walk to find one; `None` when it is over.
+fn take(queue: &Mutex<Queue>, ready: &Condvar) -> Option<Input> {
+    let mut q = lock(queue);
+    loop {
+        if let Some((_, _, input)) = q.pending.pop() {
+            return Some(input);
+        }
+        if q.done {
+            return None;
+        }
+        q = ready.wait(q).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn check_input(input: &Input, settings: &Settings) -> FileResult {

@@ -142,14 +142,13 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return status::ERROR;
         }
     };
-    let inputs = match inputs::collect(&args.paths, &args.exclude) {
-        Ok(i) => i,
+    let results = match check::check_paths(&args.paths, &args.exclude, &settings) {
+        Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return status::ERROR;
         }
     };
-    let results = check::check_all(&inputs, &settings);
     let rendered = match args.format {
         Format::Text => output::text::render(&results, args.snippet),
         Format::Json => output::json::render(&results),

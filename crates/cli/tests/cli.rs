@@ -267,3 +267,48 @@ fn non_utf8_files_get_a_clear_error() {
     assert_eq!(code, 2);
     assert!(out.ends_with(":4:9: error: not UTF-8 text (invalid byte 0xe9 at offset 45); Kubernetes manifests must be UTF-8\n"), "{out}");
 }
+
+/// The user's global ignore file (git's `core.excludesFile`) is honoured like a `.gitignore`.
+#[test]
+fn the_global_git_excludes_file_is_honoured() {
+    let dir = std::env::temp_dir().join(format!("tbl-global-excludes-{}", std::process::id()));
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let task = std::fs::read_to_string("tests/golden/walk/nested/task.yml").unwrap();
+    std::fs::write(repo.join("kept.yaml"), &task).unwrap();
+    std::fs::write(repo.join("scratch.yaml"), &task).unwrap();
+    std::fs::write(dir.join("excludes"), "scratch.yaml\n").unwrap();
+    std::fs::write(
+        dir.join("gitconfig"),
+        "[core]\n\texcludesFile = ~/excludes\n",
+    )
+    .unwrap();
+    let run = |global: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tekton-buildah-lint"))
+            .arg(&repo)
+            .env("HOME", &dir)
+            .env("GIT_CONFIG_GLOBAL", global)
+            .env("GIT_CONFIG_SYSTEM", dir.join("none"))
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut files: Vec<String> = text
+            .lines()
+            .map(|l| {
+                l.split(':')
+                    .next()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        files.dedup();
+        files
+    };
+    assert_eq!(run(&dir.join("gitconfig")), ["kept.yaml"]);
+    assert_eq!(run(&dir.join("none")), ["kept.yaml", "scratch.yaml"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
