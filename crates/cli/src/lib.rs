@@ -149,13 +149,12 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return status::ERROR;
         }
     };
-    let rendered = match args.format {
-        Format::Text => output::text::render(&results, args.snippet),
-        Format::Json => output::json::render(&results),
-        Format::Sarif => output::sarif::render(&results),
-        Format::Github => output::github::render(&results),
+    let _ = match args.format {
+        Format::Text => out.write_all(output::text::render(&results, args.snippet).as_bytes()),
+        Format::Json => output::json::write(&results, out),
+        Format::Sarif => out.write_all(output::sarif::render(&results).as_bytes()),
+        Format::Github => out.write_all(output::github::render(&results).as_bytes()),
     };
-    let _ = out.write_all(rendered.as_bytes());
     if results.iter().any(|r| !r.errors.is_empty()) {
         return status::ERROR;
     }

@@ -1,99 +1,123 @@
 //! The JSON output: a versioned document, independent of internal types. Schema: see
 //! `docs/cli-json.md`. Version 1 fields are only ever added to, never renamed or removed.
 //!
-//! Written straight from the results (keys in alphabetical order, as the first versions
-//! printed them), not through an intermediate `serde_json::Value`: on a large repository the
-//! output is written after every file has been checked, so its cost is not shared by threads.
+//! The document is written as serde_json's pretty printer writes it (two-space indentation,
+//! keys in alphabetical order, as the first versions printed it), by hand and straight to the
+//! output through one small buffer: on a large repository it is written after every file has
+//! been checked, and building it whole (a value tree, then a string of the whole document)
+//! cost as much again in fresh memory as in writing. Strings are escaped by serde_json.
 
 use super::sorted;
-use crate::check::{FileError, FileResult, Located};
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use crate::check::FileResult;
+use std::io::{self, Write};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub fn render(results: &[FileResult]) -> String {
-    let mut out =
-        Vec::with_capacity(256 + 400 * results.iter().map(|r| r.findings.len()).sum::<usize>());
-    let _ = serde_json::to_writer_pretty(&mut out, &Report(results));
-    out.push(b'\n');
-    String::from_utf8(out).unwrap_or_default()
+/// A field's value.
+enum Field<'a> {
+    Str(&'a str),
+    Num(u64),
+    Bool(bool),
 }
 
-struct Report<'r>(&'r [FileResult]);
-struct Tool;
-struct Findings<'r>(&'r [FileResult]);
-struct Errors<'r>(&'r [FileResult]);
-struct FindingOut<'r>(&'r str, &'r Located);
-struct ErrorOut<'r>(&'r str, &'r FileError);
+/// Writes the document for `results` to `out`.
+pub fn write(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = Chunked {
+        buf: Vec::with_capacity(CHUNK + 4096),
+        out,
+    };
+    w.buf.extend_from_slice(b"{\n  \"errors\": ");
+    w.array(results.iter().flat_map(|r| {
+        r.errors.iter().map(|e| {
+            [
+                ("column", Field::Num(e.col.into())),
+                ("file", Field::Str(&r.name)),
+                ("line", Field::Num(e.line.into())),
+                ("message", Field::Str(&e.message)),
+            ]
+        })
+    }))?;
+    w.buf.extend_from_slice(b",\n  \"files\": ");
+    w.buf
+        .extend_from_slice(itoa::Buffer::new().format(results.len()).as_bytes());
+    w.buf.extend_from_slice(b",\n  \"findings\": ");
+    w.array(results.iter().flat_map(|r| {
+        sorted(r).into_iter().map(|l| {
+            let f = &l.finding;
+            [
+                ("column", Field::Num(l.col.into())),
+                ("document", Field::Num(l.document as u64)),
+                ("exact", Field::Bool(l.exact)),
+                ("file", Field::Str(&r.name)),
+                ("level", Field::Str(f.level.as_str())),
+                ("line", Field::Num(l.line.into())),
+                ("message", Field::Str(&f.message)),
+                ("path", Field::Str(&f.path)),
+                ("rule", Field::Str(f.rule.id())),
+                ("subject", Field::Str(&f.subject)),
+            ]
+        })
+    }))?;
+    w.buf.extend_from_slice(
+        b",\n  \"tool\": {\n    \"name\": \"tekton-buildah-lint\",\n    \"version\": ",
+    );
+    string(&mut w.buf, env!("CARGO_PKG_VERSION"));
+    w.buf.extend_from_slice(b"\n  },\n  \"version\": ");
+    w.buf
+        .extend_from_slice(itoa::Buffer::new().format(SCHEMA_VERSION).as_bytes());
+    w.buf.extend_from_slice(b"\n}\n");
+    w.out.write_all(&w.buf)
+}
 
-impl Serialize for Report<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Report", 5)?;
-        m.serialize_field("errors", &Errors(self.0))?;
-        m.serialize_field("files", &self.0.len())?;
-        m.serialize_field("findings", &Findings(self.0))?;
-        m.serialize_field("tool", &Tool)?;
-        m.serialize_field("version", &SCHEMA_VERSION)?;
-        m.end()
+/// Bytes gathered before they are written out.
+const CHUNK: usize = 64 * 1024;
+
+struct Chunked<'o> {
+    buf: Vec<u8>,
+    out: &'o mut dyn Write,
+}
+
+impl Chunked<'_> {
+    /// An array of the top-level object.
+    fn array<'a, const N: usize>(
+        &mut self,
+        entries: impl Iterator<Item = [(&'a str, Field<'a>); N]>,
+    ) -> io::Result<()> {
+        let mut first = true;
+        for fields in entries {
+            self.buf
+                .extend_from_slice(if first { b"[\n" } else { b",\n" });
+            first = false;
+            object(&mut self.buf, &fields);
+            if self.buf.len() >= CHUNK {
+                self.out.write_all(&self.buf)?;
+                self.buf.clear();
+            }
+        }
+        self.buf
+            .extend_from_slice(if first { b"[]" } else { b"\n  ]" });
+        Ok(())
     }
 }
 
-impl Serialize for Tool {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Tool", 2)?;
-        m.serialize_field("name", "tekton-buildah-lint")?;
-        m.serialize_field("version", env!("CARGO_PKG_VERSION"))?;
-        m.end()
+/// One entry of an array of the top-level object.
+fn object(out: &mut Vec<u8>, fields: &[(&str, Field<'_>)]) {
+    out.extend_from_slice(b"    {\n");
+    for (i, (key, value)) in fields.iter().enumerate() {
+        out.extend_from_slice(b"      \"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
+        match value {
+            Field::Str(s) => string(out, s),
+            Field::Num(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Field::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        }
+        out.extend_from_slice(if i + 1 < fields.len() { b",\n" } else { b"\n" });
     }
+    out.extend_from_slice(b"    }");
 }
 
-impl Serialize for Findings<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|r| sorted(r).into_iter().map(|l| FindingOut(&r.name, l))),
-        )
-    }
-}
-
-impl Serialize for Errors<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|r| r.errors.iter().map(|e| ErrorOut(&r.name, e))),
-        )
-    }
-}
-
-impl Serialize for FindingOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let FindingOut(file, l) = *self;
-        let f = &l.finding;
-        let mut m = s.serialize_struct("Finding", 10)?;
-        m.serialize_field("column", &l.col)?;
-        m.serialize_field("document", &l.document)?;
-        m.serialize_field("exact", &l.exact)?;
-        m.serialize_field("file", file)?;
-        m.serialize_field("level", f.level.as_str())?;
-        m.serialize_field("line", &l.line)?;
-        m.serialize_field("message", &f.message)?;
-        m.serialize_field("path", &f.path)?;
-        m.serialize_field("rule", f.rule.id())?;
-        m.serialize_field("subject", &f.subject)?;
-        m.end()
-    }
-}
-
-impl Serialize for ErrorOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let ErrorOut(file, e) = *self;
-        let mut m = s.serialize_struct("Error", 4)?;
-        m.serialize_field("column", &e.col)?;
-        m.serialize_field("file", file)?;
-        m.serialize_field("line", &e.line)?;
-        m.serialize_field("message", &e.message)?;
-        m.end()
-    }
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
