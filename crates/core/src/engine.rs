@@ -48,10 +48,7 @@ impl ContainerContext<'_, '_> {
         match loc.source {
             Source::Script => {
                 let starts = self.line_starts.get_or_init(|| {
-                    let script = self.merged.container.script.unwrap_or("");
-                    std::iter::once(0)
-                        .chain(script.match_indices('\n').map(|(i, _)| i as u32 + 1))
-                        .collect()
+                    crate::lines::starts(self.merged.container.script.unwrap_or(""))
                 });
                 let line = starts.partition_point(|&s| s <= loc.span.start);
                 format!("script line {line}")

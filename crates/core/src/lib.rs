@@ -16,6 +16,7 @@ mod engine;
 mod finding;
 mod fxhash;
 pub mod json;
+mod lines;
 pub mod rules;
 pub mod settings;
 pub mod shell;

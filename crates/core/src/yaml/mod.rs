@@ -149,7 +149,7 @@ fn offset_in_block(text: &str, content: Pos, offset: usize) -> Pos {
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     // Findings deep in long scripts are common.
-    let lines = count_newlines(before.as_bytes()) as u32;
+    let lines = crate::lines::count(before.as_bytes()) as u32;
     let col = before[line_start..].chars().count() as u32;
     Pos {
         line: content.line + lines,
@@ -292,22 +292,6 @@ fn split_lines(text: &str) -> (Vec<&str>, bool) {
         }
     }
     (lines, readable)
-}
-
-/// How many `\n` there are in `b`, eight bytes at a time.
-fn count_newlines(b: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut chunks = b.chunks_exact(8);
-    let mut n = 0;
-    for c in &mut chunks {
-        let x = u64::from_le_bytes(c.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'\n'));
-        // The high bit of every byte that is not zero, i.e. not a `\n`.
-        let nonzero = ((x & LOWS).wrapping_add(LOWS) | x) & !LOWS;
-        let zeros = (!nonzero & !LOWS) >> 7;
-        n += (zeros.wrapping_mul(ONES) >> 56) as usize;
-    }
-    n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
 /// Most nodes alias expansion may copy in one piece (a "billion laughs" guard).

@@ -202,10 +202,9 @@ impl<'a, 'v> Walker<'a, 'v> {
     fn describe_loc(&self, loc: Loc) -> String {
         match loc.source {
             Source::Script => {
-                let starts = self.line_starts.get_or_init(|| {
-                    let script = self.sources.script.unwrap_or("");
-                    std::iter::once(0).chain(memchr_newlines(script)).collect()
-                });
+                let starts = self
+                    .line_starts
+                    .get_or_init(|| crate::lines::starts(self.sources.script.unwrap_or("")));
                 let line = starts.partition_point(|&s| s <= loc.span.start);
                 format!("script line {line}")
             }
@@ -1431,19 +1430,7 @@ fn skip_env_assignments(fields: &[Field], mut i: usize) -> usize {
 }
 
 /// 1-based line of a byte offset.
-/// Offsets just after each newline.
-fn memchr_newlines(src: &str) -> impl Iterator<Item = u32> + '_ {
-    src.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i as u32 + 1)
-}
-
 pub(crate) fn line_of(src: &str, offset: u32) -> u32 {
     let end = (offset as usize).min(src.len());
-    src.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u32
-        + 1
+    crate::lines::count(&src.as_bytes()[..end]) as u32 + 1
 }

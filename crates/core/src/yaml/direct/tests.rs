@@ -161,15 +161,3 @@ fn lines_and_pieces() {
     }
     assert!(split_lines("é: ü ✓ 🙂\n\ta").1);
 }
-
-#[test]
-fn newlines_are_counted() {
-    let text = "a\nbc\n\n0123456789\nx\n\n\n\n\n\n\n\n\n\n\n\n\n\nyz";
-    for end in 0..=text.len() {
-        let expected = text[..end].bytes().filter(|&b| b == b'\n').count();
-        assert_eq!(
-            crate::yaml::count_newlines(&text.as_bytes()[..end]),
-            expected
-        );
-    }
-}
