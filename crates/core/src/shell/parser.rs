@@ -48,6 +48,14 @@ pub fn parse(src: &str) -> Script {
 }
 
 /// Words that end a list at command position.
+/// A name cut from the script as owned text (names are ASCII; anything else is kept lossily).
+fn text(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
 const CLOSERS: &[&str] = &[
     "then", "elif", "else", "fi", "do", "done", "esac", "}", ")", ";;", "`",
 ];
@@ -414,7 +422,7 @@ impl<'a> Parser<'a> {
             while self.peek().is_some_and(|b| !is_meta(b)) {
                 self.pos += 1;
             }
-            let name = String::from_utf8_lossy(&self.s[name_start..self.pos]).into_owned();
+            let name = text(&self.s[name_start..self.pos]);
             self.skip_blanks();
             if self.at("()") {
                 self.pos += 2;
@@ -811,10 +819,7 @@ impl<'a> Parser<'a> {
                     if self.peek() == Some(b')') {
                         self.pos += 1;
                         let name_span = simple.words[0].span;
-                        let name = String::from_utf8_lossy(
-                            &self.s[name_span.start as usize..name_span.end as usize],
-                        )
-                        .into_owned();
+                        let name = text(&self.s[name_span.start as usize..name_span.end as usize]);
                         self.parse_function_body(out, name, start);
                         return;
                     }
@@ -885,7 +890,7 @@ impl<'a> Parser<'a> {
         if self.byte_at(i) != Some(b'=') {
             return None;
         }
-        let name = String::from_utf8_lossy(&self.s[start..name_end]).into_owned();
+        let name = text(&self.s[start..name_end]);
         self.pos = i + 1;
         let value = if self.peek() == Some(b'(') && !indexed {
             self.pos += 1;
@@ -1214,7 +1219,7 @@ impl<'a> Parser<'a> {
                     i += 1;
                 }
                 self.pos = i;
-                let name = String::from_utf8_lossy(&self.s[start + 1..i]).into_owned();
+                let name = text(&self.s[start + 1..i]);
                 Part::Param(Box::new(Param {
                     name: ParamName::Named(name),
                     index: None,
@@ -1326,7 +1331,7 @@ impl<'a> Parser<'a> {
                     self.leave();
                     return Part::Tekton(Span::new(start, end));
                 }
-                ParamName::Named(String::from_utf8_lossy(&self.s[name_start..i]).into_owned())
+                ParamName::Named(text(&self.s[name_start..i]))
             }
             Some(b) if b.is_ascii_digit() => {
                 let mut n: u32 = 0;
