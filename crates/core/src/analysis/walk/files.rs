@@ -58,15 +58,11 @@ pub(crate) fn decode_base64(text: &str) -> Option<String> {
     let mut nbits = 0;
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     for b in text.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            b' ' | b'\n' | b'\r' | b'\t' => continue,
-            _ => return None,
+        let v = match BASE64[b as usize] {
+            SKIP => continue,
+            END => break,
+            INVALID => return None,
+            v => v,
         };
         bits = (bits << 6) | v as u32;
         nbits += 6;
@@ -78,6 +74,28 @@ pub(crate) fn decode_base64(text: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+const SKIP: u8 = 0xfd;
+const END: u8 = 0xfe;
+const INVALID: u8 = 0xff;
+
+/// Each byte's value in base64: its 6 bits, or what to do with it (blanks are skipped,
+/// padding ends the text, anything else makes it not base64).
+const BASE64: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        let c = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i];
+        t[c as usize] = i as u8;
+        i += 1;
+    }
+    t[b' ' as usize] = SKIP;
+    t[b'\n' as usize] = SKIP;
+    t[b'\r' as usize] = SKIP;
+    t[b'\t' as usize] = SKIP;
+    t[b'=' as usize] = END;
+    t
+};
 
 impl Walker<'_, '_> {
     /// The text a command reads on standard input, when it is known: a heredoc, a
