@@ -241,7 +241,7 @@ impl Reader<'_, '_> {
                 self.value_inline(li, start, n, depth)?
             };
             values.push(key.to_owned(), value);
-            entries.push((key.to_owned(), key_at, node));
+            entries.push((key_at, node));
             let Some(nl) = self.next_content(next) else {
                 li = self.lines.len();
                 break;
@@ -684,7 +684,7 @@ impl Flow<'_, '_, '_> {
                     }
                     let (value, node, after) = self.item(self.skip_spaces(end + 1), depth)?;
                     object.push(key.to_owned(), value);
-                    entries.push((key.to_owned(), key_at, node));
+                    entries.push((key_at, node));
                     i = after;
                 } else {
                     let (value, node, after) = self.item(i, depth)?;

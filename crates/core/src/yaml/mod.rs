@@ -51,9 +51,11 @@ pub enum Node {
         at: Pos,
         items: Vec<Node>,
     },
+    /// Each entry's key position and node, in the order of the value's entries (the keys are
+    /// there).
     Map {
         at: Pos,
-        entries: Vec<(String, Pos, Node)>,
+        entries: Vec<(Pos, Node)>,
     },
 }
 
@@ -90,26 +92,33 @@ impl Document {
     /// of `span` (a byte range inside the string at that path) when given.
     pub fn locate(&self, path: &str, span: Option<Span>) -> Located {
         let mut node = &self.nodes;
+        // The value `node` describes (a key written twice: its first entry), and the value the
+        // path reads (its last, as serde_json reads it).
+        let mut shape = &self.value;
         let mut value = Some(&self.value);
         let mut pos = node.at();
         let mut complete = true;
         for seg in path_segments(path) {
             let next = match (seg, node) {
-                (PathSegment::Key(k), Node::Map { entries, .. }) => entries
-                    .iter()
-                    .find(|(name, _, _)| name == k)
-                    .map(|(_, key_at, n)| (*key_at, n)),
-                (PathSegment::Index(i), Node::Seq { items, .. }) => {
-                    items.get(i).map(|n| (n.at(), n))
+                (PathSegment::Key(k), Node::Map { entries, .. }) => {
+                    let keys = shape.as_object().map_or(&[][..], Map::entries);
+                    keys.iter()
+                        .position(|(name, _)| name == k)
+                        .and_then(|i| Some((entries.get(i)?, &keys[i].1)))
+                        .map(|((key_at, n), v)| (*key_at, n, v))
                 }
+                (PathSegment::Index(i), Node::Seq { items, .. }) => items
+                    .get(i)
+                    .and_then(|n| Some((n.at(), n, shape.get_index(i)?))),
                 _ => None,
             };
-            let Some((at, n)) = next else {
+            let Some((at, n, v)) = next else {
                 complete = false;
                 break;
             };
             pos = at;
             node = n;
+            shape = v;
             value = value.and_then(|v| match seg {
                 PathSegment::Key(k) => v.get(k),
                 PathSegment::Index(i) => v.get_index(i),
@@ -309,7 +318,7 @@ enum Frame {
         at: Pos,
         anchor: usize,
         values: Map<'static>,
-        entries: Vec<(String, Pos, Node)>,
+        entries: Vec<(Pos, Node)>,
         key: Option<(String, Pos)>,
     },
 }
@@ -474,8 +483,8 @@ fn parse_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError>
             }) => {
                 if let Some((k, key_at)) = key.take() {
                     // A repeated key is kept: the map reads its last value, as serde_json's.
-                    values.push(k.clone(), value);
-                    entries.push((k, key_at, node));
+                    values.push(k, value);
+                    entries.push((key_at, node));
                 }
             }
         }
@@ -554,6 +563,14 @@ mod tests {
         assert_eq!(third.value, serde_json::json!({"c": 3}));
         assert_eq!(third.line, 5);
         assert_eq!(third.locate("c", None).pos, Pos { line: 5, col: 1 });
+    }
+
+    #[test]
+    fn a_key_written_twice_is_placed_at_its_first_entry() {
+        let doc = &load("a: 1\nb:\n  - x\n  - y\na: |\n  s\n").unwrap()[0];
+        assert_eq!(doc.locate("a", None).pos, Pos { line: 1, col: 1 });
+        assert_eq!(doc.locate("b[1]", None).pos, Pos { line: 4, col: 5 });
+        assert!(!doc.locate("b[2]", None).exact);
     }
 
     #[test]
