@@ -117,7 +117,61 @@ fn object(out: &mut Vec<u8>, fields: &[(&str, Field<'_>)]) {
     out.extend_from_slice(b"    }");
 }
 
+/// A JSON string. Most need no escape (checked eight bytes at a time) and are copied as they
+/// are; the others are escaped by serde_json.
 fn string(out: &mut Vec<u8>, s: &str) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if needs_escape(s.as_bytes()) {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether `b` holds a byte JSON escapes: a control character, `"` or `\`.
+fn needs_escape(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
+        if control
+            || has_zero(w ^ (ONES * u64::from(b'"')))
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for s in [
+            "",
+            "plain text, long enough for a few words",
+            "a \"quoted\" word",
+            "back\\slash",
+            "tab\there and a newline\n",
+            "\u{1}\u{1f}\u{7f} é ✓",
+            "1234567\"",
+            "12345678\\",
+        ] {
+            let mut out = Vec::new();
+            super::string(&mut out, s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
+    }
 }
