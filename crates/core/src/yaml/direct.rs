@@ -368,6 +368,15 @@ impl Reader<'_, '_> {
                 if is_key {
                     return None;
                 }
+                // Most often the next line starts the next entry: the scalar is one line.
+                let one_line = len == rest.len()
+                    && self.lines.get(li + 1).is_none_or(|next| {
+                        let i = indent(next);
+                        i < next.len() && i <= n && next.as_bytes()[i] != b'#'
+                    });
+                if one_line {
+                    return Some((plain_value(rest), scalar(at), li + 1));
+                }
                 if is_line_end(&rest[len..])
                     && !rest[len..].contains('#')
                     && let Some((text, next)) = self.plain_lines(li, &rest[..len], n)
