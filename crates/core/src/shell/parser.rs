@@ -73,7 +73,7 @@ struct Parser<'a> {
     in_backtick: bool,
 }
 
-fn is_meta(b: u8) -> bool {
+const fn is_meta(b: u8) -> bool {
     matches!(
         b,
         b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
@@ -83,6 +83,21 @@ fn is_meta(b: u8) -> bool {
 fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
+
+/// Bytes a word takes as plain text wherever they are: not a metacharacter, a quote, an
+/// escape, an expansion or a carriage return (which `read_word` looks at one by one).
+const WORD_TEXT: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if is_meta(b) || matches!(b, b'\\' | b'\'' | b'"' | b'$' | b'`' | b'\r') {
+            t[i] = false;
+        }
+        i += 1;
+    }
+    t
+};
 
 fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -1095,7 +1110,13 @@ impl<'a> Parser<'a> {
                     parts.push(part);
                     lit = self.pos;
                 }
-                _ => self.pos += 1,
+                _ => {
+                    // Bytes that are only text, as many as follow.
+                    self.pos += 1;
+                    while self.s.get(self.pos).is_some_and(|&b| WORD_TEXT[b as usize]) {
+                        self.pos += 1;
+                    }
+                }
             }
         }
         flush_lit(&mut parts, lit, self.pos);
