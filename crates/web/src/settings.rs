@@ -37,7 +37,7 @@ pub fn from_text(text: &str) -> Result<Read, String> {
     let object = yaml::load(text)
         .ok()
         .and_then(|docs| docs.into_iter().next())
-        .map_or(Value::Null, |d| settings_in(&d.value).clone());
+        .map_or(Value::Null, |d| settings_in(&d.value).clone().into_owned());
     Ok(Read { settings, object })
 }
 

@@ -22,7 +22,7 @@ const MAX_DEPTH: usize = 64;
 
 /// The documents of one piece of a stream: its `lines` (see `split_lines`), the first of
 /// them line `line_offset + 1` of the file; or `None`.
-pub(super) fn read_chunk(lines: &[&str], line_offset: u32) -> Option<Vec<Document>> {
+pub(super) fn read_chunk<'t>(lines: &[&'t str], line_offset: u32) -> Option<Vec<Document<'t>>> {
     Reader { lines, line_offset }.document()
 }
 
@@ -33,7 +33,7 @@ struct Reader<'l, 't> {
 }
 
 /// What a node reader gives back: the value, its positions, and the line after it.
-type Read = Option<(Value<'static>, Node, usize)>;
+type Read<'t> = Option<(Value<'t>, Node, usize)>;
 
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
@@ -119,22 +119,35 @@ fn is_key(s: &str) -> bool {
     starts_plain(s) && matches!(plain_end(s), Some((_, true)))
 }
 
-/// The typed value of a plain scalar (the YAML core schema, as the general parser types it).
-fn plain_value(s: &str) -> Value<'static> {
-    let resolve = match s.as_bytes().first() {
-        None => return Value::Null,
-        Some(b) => b.is_ascii_digit() || b"+-.~nNtTfF".contains(b),
-    };
-    if !resolve {
-        return Value::String(Cow::Owned(s.to_owned()));
+/// The typed value of a plain scalar (the YAML core schema, as the general parser types it);
+/// a string borrows its text.
+fn plain_value(s: &str) -> Value<'_> {
+    if resolves(s)
+        && let Some(scalar) =
+            Scalar::parse_from_cow_and_metadata(Cow::Borrowed(s), ScalarStyle::Plain, None)
+    {
+        return scalar_value(&scalar);
     }
-    match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(s), ScalarStyle::Plain, None) {
-        Some(scalar) => scalar_value(&scalar),
-        None => Value::String(Cow::Owned(s.to_owned())),
+    Value::String(Cow::Borrowed(s))
+}
+
+/// The same for a plain scalar folded over lines.
+fn plain_owned<'t>(s: String) -> Value<'t> {
+    match plain_value(&s) {
+        Value::String(_) => Value::String(Cow::Owned(s)),
+        typed => typed.into_owned(),
     }
 }
 
-impl Reader<'_, '_> {
+/// Whether a plain scalar may be something other than a string: null, a boolean or a number.
+fn resolves(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) => b.is_ascii_digit() || b"+-.~nNtTfF".contains(b),
+    }
+}
+
+impl<'t> Reader<'_, 't> {
     fn pos(&self, line: usize, byte: usize) -> Pos {
         let prefix = &self.lines[line][..byte];
         let col = if prefix.is_ascii() {
@@ -164,7 +177,7 @@ impl Reader<'_, '_> {
         self.next_content(from).map(|l| indent(self.lines[l]))
     }
 
-    fn document(&self) -> Option<Vec<Document>> {
+    fn document(&self) -> Option<Vec<Document<'t>>> {
         let Some(mut first) = self.next_content(0) else {
             return Some(Vec::new());
         };
@@ -201,7 +214,7 @@ impl Reader<'_, '_> {
     }
 
     /// A block collection whose first entry starts the line `li` at column `n`.
-    fn block_node(&self, li: usize, n: usize, depth: usize) -> Read {
+    fn block_node(&self, li: usize, n: usize, depth: usize) -> Read<'t> {
         let rest = &self.lines[li][n..];
         if is_dash(rest) {
             self.sequence(li, n, false, depth)
@@ -213,7 +226,7 @@ impl Reader<'_, '_> {
     }
 
     /// A block mapping whose first key is on line `li` at column `n` (possibly after `- `).
-    fn mapping(&self, mut li: usize, n: usize, depth: usize) -> Read {
+    fn mapping(&self, mut li: usize, n: usize, depth: usize) -> Read<'t> {
         if depth >= MAX_DEPTH {
             return None;
         }
@@ -240,7 +253,7 @@ impl Reader<'_, '_> {
                 let start = after + indent(&line[after..]);
                 self.value_inline(li, start, n, depth)?
             };
-            values.push(key.to_owned(), value);
+            values.push(key, value);
             entries.push((key_at, node));
             let Some(nl) = self.next_content(next) else {
                 li = self.lines.len();
@@ -261,7 +274,7 @@ impl Reader<'_, '_> {
 
     /// A block sequence whose first `-` is on line `li` at column `n`. `indentless`: the value
     /// of a mapping key at the same indentation.
-    fn sequence(&self, mut li: usize, n: usize, indentless: bool, depth: usize) -> Read {
+    fn sequence(&self, mut li: usize, n: usize, indentless: bool, depth: usize) -> Read<'t> {
         if depth >= MAX_DEPTH {
             return None;
         }
@@ -316,7 +329,7 @@ impl Reader<'_, '_> {
 
     /// The value of a key (or a `-`) that ends its line at column `end`: a collection on the
     /// lines below, or nothing (null).
-    fn value_below(&self, li: usize, end: usize, n: usize, in_map: bool, depth: usize) -> Read {
+    fn value_below(&self, li: usize, end: usize, n: usize, in_map: bool, depth: usize) -> Read<'t> {
         let next = self.next_content(li + 1);
         if let Some(nl) = next {
             let i = indent(self.lines[nl]);
@@ -347,7 +360,7 @@ impl Reader<'_, '_> {
 
     /// A value that starts on the line of its key or `-` at byte `start`; `n` is the
     /// indentation of that key or `-`.
-    fn value_inline(&self, li: usize, start: usize, n: usize, depth: usize) -> Read {
+    fn value_inline(&self, li: usize, start: usize, n: usize, depth: usize) -> Read<'t> {
         let rest = &self.lines[li][start..];
         let at = self.pos(li, start);
         let (value, node, end) = match rest.as_bytes()[0] {
@@ -381,7 +394,7 @@ impl Reader<'_, '_> {
                     && !rest[len..].contains('#')
                     && let Some((text, next)) = self.plain_lines(li, &rest[..len], n)
                 {
-                    return Some((plain_value(&text), scalar(at), next));
+                    return Some((plain_owned(text), scalar(at), next));
                 }
                 (plain_value(&rest[..len]), scalar(at), start + len)
             }
@@ -479,7 +492,7 @@ impl Reader<'_, '_> {
 
     /// A literal (`|`) or folded (`>`) block scalar whose header is at `start` on line `li`,
     /// the value of a key or `-` at indentation `n`.
-    fn block_scalar(&self, li: usize, start: usize, n: usize) -> Read {
+    fn block_scalar(&self, li: usize, start: usize, n: usize) -> Read<'t> {
         let line = self.lines[li];
         let literal = line.as_bytes()[start] == b'|';
         let mut strip = false;
@@ -653,8 +666,8 @@ struct Flow<'r, 'l, 't> {
     li: usize,
 }
 
-impl Flow<'_, '_, '_> {
-    fn line(&self) -> &str {
+impl<'t> Flow<'_, '_, 't> {
+    fn line(&self) -> &'t str {
         self.r.lines[self.li]
     }
 
@@ -667,7 +680,7 @@ impl Flow<'_, '_, '_> {
     }
 
     /// `[…]` or `{…}` at byte `i`: value, positions, the byte after it.
-    fn collection(&self, i: usize, depth: usize) -> Option<(Value<'static>, Node, usize)> {
+    fn collection(&self, i: usize, depth: usize) -> Read<'t> {
         if depth >= MAX_DEPTH {
             return None;
         }
@@ -692,7 +705,7 @@ impl Flow<'_, '_, '_> {
                         return None;
                     }
                     let (value, node, after) = self.item(self.skip_spaces(end + 1), depth)?;
-                    object.push(key.to_owned(), value);
+                    object.push(key, value);
                     entries.push((key_at, node));
                     i = after;
                 } else {
@@ -726,7 +739,7 @@ impl Flow<'_, '_, '_> {
     }
 
     /// One entry of a flow collection at byte `i`.
-    fn item(&self, i: usize, depth: usize) -> Option<(Value<'static>, Node, usize)> {
+    fn item(&self, i: usize, depth: usize) -> Read<'t> {
         let rest = &self.line()[i..];
         let at = self.r.pos(self.li, i);
         match *rest.as_bytes().first()? {
@@ -745,7 +758,7 @@ impl Flow<'_, '_, '_> {
 
     /// A plain scalar in flow context at byte `i`: its text and the byte after it. `: ` and
     /// comments inside are left to the general parser.
-    fn plain(&self, i: usize) -> Option<(&str, usize)> {
+    fn plain(&self, i: usize) -> Option<(&'t str, usize)> {
         let line = self.line();
         let rest = &line[i..];
         if !starts_plain(rest) {

@@ -68,10 +68,11 @@ impl Node {
 }
 
 #[derive(Debug, Clone)]
-pub struct Document {
-    /// The document as a JSON value that owns its text, built straight from the parser's
-    /// events (`check_object(&doc.value, …)`; `to_serde()` for serde_json).
-    pub value: Value<'static>,
+pub struct Document<'t> {
+    /// The document as a JSON value (`check_object(&doc.value, …)`; `to_serde()` for
+    /// serde_json). Keys and plain scalars read by the direct reader borrow the file's text;
+    /// everything else is owned (`into_owned()` keeps a value past the text).
+    pub value: Value<'t>,
     pub nodes: Node,
     /// 1-based line where the document's content starts.
     pub line: u32,
@@ -87,7 +88,7 @@ pub struct Located {
     pub exact: bool,
 }
 
-impl Document {
+impl Document<'_> {
     /// The position of `path` (a finding's logical path such as `spec.steps[0].script`), and
     /// of `span` (a byte range inside the string at that path) when given.
     pub fn locate(&self, path: &str, span: Option<Span>) -> Located {
@@ -174,25 +175,25 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Every non-empty document of a YAML stream; the first error fails the whole stream.
-pub fn load(text: &str) -> Result<Vec<Document>, YamlError> {
+pub fn load(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
     load_documents(text).into_iter().collect()
 }
 
 /// Every non-empty document of a YAML stream, each read on its own the way `kubectl` reads a
 /// file (split at `---` lines): a document that is not valid YAML is an error for that
 /// document, and the others are still read.
-pub fn load_documents(text: &str) -> Vec<Result<Document, YamlError>> {
+pub fn load_documents(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
     load_with(text, true)
 }
 
 /// `load_documents` without the direct reader: every piece read by the general parser (the
 /// `yaml` fuzz target checks that the two always agree).
 #[doc(hidden)]
-pub fn load_documents_generally(text: &str) -> Vec<Result<Document, YamlError>> {
+pub fn load_documents_generally(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
     load_with(text, false)
 }
 
-fn load_with(text: &str, direct: bool) -> Vec<Result<Document, YamlError>> {
+fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
     let (lines, readable) = split_lines(text);
     let mut out = Vec::new();
     for (first, end) in pieces(&lines) {
@@ -325,7 +326,7 @@ enum Frame {
 
 /// Reads one piece of a stream whose first line is line `line_offset + 1` of the file with the
 /// general parser, straight from its events into JSON values and positions.
-fn parse_chunk(text: &str, line_offset: u32) -> Result<Vec<Document>, YamlError> {
+fn parse_chunk(text: &str, line_offset: u32) -> Result<Vec<Document<'static>>, YamlError> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();

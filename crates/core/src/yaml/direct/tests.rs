@@ -2,7 +2,7 @@ use super::read_chunk;
 use crate::yaml::{Document, parse_chunk, pieces, split_lines};
 
 /// The direct reader's documents for a text of one piece, if it reads them.
-fn read(text: &str) -> Option<Vec<Document>> {
+fn read(text: &str) -> Option<Vec<Document<'_>>> {
     let (lines, readable) = split_lines(text);
     if !readable {
         return None;
