@@ -51,7 +51,7 @@ fn cli_and_policy_agree_on_examples_and_corpus() {
     let mut compared = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
-        let cli = check_text(file.display().to_string(), text.clone(), &settings);
+        let cli = check_text(file.display().to_string(), &text, &settings, true);
         for (i, doc) in tekton_buildah_core::yaml::load_documents(&text)
             .iter()
             .enumerate()

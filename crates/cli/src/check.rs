@@ -25,7 +25,7 @@ pub struct FileError {
 pub struct FileResult {
     /// The file as named in output.
     pub name: String,
-    /// Its text, for snippets (None when it could not be read).
+    /// Its text, for snippets (None when it could not be read, or was not asked for).
     pub text: Option<String>,
     pub findings: Vec<Located>,
     /// What could not be checked: the file (unreadable, not UTF-8) or single documents that
@@ -36,11 +36,12 @@ pub struct FileResult {
 /// Checks the files `paths` name (see [`inputs::visit`]), using all cores: files are checked
 /// while directories are still being walked, the largest known file first (so that no
 /// thread is left with a large file at the end). Results are sorted by input, each input
-/// once.
+/// once; they keep the files' text when `keep_text` (for snippets).
 pub fn check_paths(
     paths: &[PathBuf],
     excludes: &[String],
     settings: &Settings,
+    keep_text: bool,
 ) -> Result<Vec<FileResult>, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let queue = Mutex::new(Queue::default());
@@ -49,8 +50,9 @@ pub fn check_paths(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
+                let mut buf = Vec::new();
                 while let Some(input) = take(&queue, &ready) {
-                    let r = check_input(&input, settings);
+                    let r = check_input(&input, settings, keep_text, &mut buf);
                     lock(&results).push((input, r));
                 }
             });
@@ -102,17 +104,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn check_input(input: &Input, settings: &Settings) -> FileResult {
+/// Reads and checks one input, reading into `buf` (a worker's, reused from file to file: the
+/// text is read into memory already in use rather than fresh pages).
+fn check_input(
+    input: &Input,
+    settings: &Settings,
+    keep_text: bool,
+    buf: &mut Vec<u8>,
+) -> FileResult {
     let name = input.display();
-    let bytes = match input {
-        Input::File(p) => std::fs::read(p),
-        Input::Stdin => {
-            let mut b = Vec::new();
-            std::io::stdin().read_to_end(&mut b).map(|_| b)
-        }
+    buf.clear();
+    let read = match input {
+        Input::File(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_end(buf)),
+        Input::Stdin => std::io::stdin().read_to_end(buf),
     };
-    match bytes {
-        Ok(b) => check_bytes(name, b, settings),
+    match read {
+        Ok(_) => check_bytes(name, buf, settings, keep_text),
         Err(e) => FileResult {
             name,
             text: None,
@@ -126,12 +133,12 @@ fn check_input(input: &Input, settings: &Settings) -> FileResult {
     }
 }
 
-/// Checks the bytes of one file.
-pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileResult {
-    match String::from_utf8(bytes) {
-        Ok(text) => check_text(name, text, settings),
+/// Checks the bytes of one file; the result keeps its text when `keep_text`.
+pub fn check_bytes(name: String, bytes: &[u8], settings: &Settings, keep_text: bool) -> FileResult {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => check_text(name, text, settings, keep_text),
         Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
             FileResult {
@@ -143,7 +150,7 @@ pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileRes
                     col,
                     message: format!(
                         "not UTF-8 text (invalid byte 0x{:02x} at offset {}); Kubernetes manifests must be UTF-8",
-                        e.as_bytes()[valid.len()],
+                        bytes[valid.len()],
                         valid.len()
                     ),
                 }],
@@ -154,11 +161,11 @@ pub fn check_bytes(name: String, bytes: Vec<u8>, settings: &Settings) -> FileRes
 
 /// Checks the text of one file: every document on its own, like the API server sees them
 /// (the rules library's `text::check_text`).
-pub fn check_text(name: String, text: String, settings: &Settings) -> FileResult {
-    let report = text::check_text(&text, settings);
+pub fn check_text(name: String, text: &str, settings: &Settings, keep_text: bool) -> FileResult {
+    let report = text::check_text(text, settings);
     FileResult {
         name,
-        text: Some(text),
+        text: keep_text.then(|| text.to_string()),
         findings: report.findings,
         errors: report
             .errors

@@ -142,7 +142,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return status::ERROR;
         }
     };
-    let results = match check::check_paths(&args.paths, &args.exclude, &settings) {
+    let keep_text = args.snippet && args.format == Format::Text;
+    let results = match check::check_paths(&args.paths, &args.exclude, &settings, keep_text) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
