@@ -408,6 +408,25 @@ impl<'t> Reader<'_, 't> {
         Some((value, node, li + 1))
     }
 
+    /// The lines after `li` that continue a scalar, up to the first one indented `n` or less:
+    /// each line's index, its indentation, and how many blank lines came before it.
+    fn continued(&self, li: usize, n: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+        let mut k = li + 1;
+        std::iter::from_fn(move || {
+            let mut blanks = 0;
+            while let Some(l) = self.lines.get(k) {
+                k += 1;
+                let i = indent(l);
+                if i == l.len() {
+                    blanks += 1;
+                } else {
+                    return (i > n).then_some((k - 1, i, blanks));
+                }
+            }
+            None
+        })
+    }
+
     /// A quoted scalar opening at byte `start` of line `li`, closing on that line or on one
     /// below indented more than `n`: its text (lines joined as plain lines are), and the line
     /// and byte after the closing quote.
@@ -425,21 +444,9 @@ impl<'t> Reader<'_, 't> {
         if trimmed.ends_with('\\') || quoted_part(trimmed, double, &mut text)?.is_some() {
             return None;
         }
-        let mut blanks = 0;
-        for (k, l) in self.lines.iter().enumerate().skip(li + 1) {
-            let i = indent(l);
-            if i == l.len() {
-                blanks += 1;
-                continue;
-            }
-            if i <= n {
-                return None;
-            }
-            if blanks == 0 {
-                text.push(' ');
-            }
-            text.extend(std::iter::repeat_n('\n', blanks));
-            blanks = 0;
+        for (k, i, blanks) in self.continued(li, n) {
+            let l = self.lines[k];
+            fold_break(&mut text, blanks);
             let mark = text.len();
             if let Some(close) = quoted_part(&l[i..], double, &mut text)? {
                 return Some((text, k, i + close + 1));
@@ -460,18 +467,9 @@ impl<'t> Reader<'_, 't> {
     /// the general parser (a comment, a `: `, an indicator first).
     fn plain_lines(&self, li: usize, first: &str, n: usize) -> Option<(String, usize)> {
         let mut text = String::new();
-        let mut blanks = 0;
         let mut last = li;
-        for (k, l) in self.lines.iter().enumerate().skip(li + 1) {
-            let i = indent(l);
-            if i == l.len() {
-                blanks += 1;
-                continue;
-            }
-            if i <= n {
-                break;
-            }
-            let part = l[i..].trim_end_matches(' ');
+        for (k, i, blanks) in self.continued(li, n) {
+            let part = self.lines[k][i..].trim_end_matches(' ');
             let (len, is_key) = plain_end(part)?;
             if is_key || len != part.len() || !starts_plain(part) {
                 return None;
@@ -479,12 +477,8 @@ impl<'t> Reader<'_, 't> {
             if text.is_empty() {
                 text.push_str(first);
             }
-            if blanks == 0 {
-                text.push(' ');
-            }
-            text.extend(std::iter::repeat_n('\n', blanks));
+            fold_break(&mut text, blanks);
             text.push_str(part);
-            blanks = 0;
             last = k;
         }
         (last > li).then_some((text, last + 1))
@@ -570,6 +564,15 @@ impl<'t> Reader<'_, 't> {
     }
 }
 
+/// Where two folded lines meet: a space, or a line break for each blank line between them.
+fn fold_break(text: &mut String, blanks: usize) {
+    if blanks == 0 {
+        text.push(' ');
+    } else {
+        text.extend(std::iter::repeat_n('\n', blanks));
+    }
+}
+
 /// A scalar that is not a literal block.
 fn scalar(at: Pos) -> Node {
     Node::Scalar { at, literal: false }
@@ -589,15 +592,8 @@ fn fold(content: &[&str], m: usize, text: &mut String) {
         let more = l.starts_with([' ', '\t']);
         match prev_more {
             None => text.extend(std::iter::repeat_n('\n', blanks)),
-            Some(prev) => {
-                if !prev && !more && blanks == 0 {
-                    text.push(' ');
-                } else if !prev && !more {
-                    text.extend(std::iter::repeat_n('\n', blanks));
-                } else {
-                    text.extend(std::iter::repeat_n('\n', blanks + 1));
-                }
-            }
+            Some(false) if !more => fold_break(text, blanks),
+            Some(_) => text.extend(std::iter::repeat_n('\n', blanks + 1)),
         }
         text.push_str(l);
         blanks = 0;
