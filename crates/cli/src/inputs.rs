@@ -34,6 +34,8 @@ pub fn visit(
     excludes: &[String],
     mut found: impl FnMut(Input, u64),
 ) -> Result<(), String> {
+    // Found once, when a directory is first walked.
+    let mut global = None;
     for path in paths {
         if path.as_os_str() == "-" {
             found(Input::Stdin, 0);
@@ -63,7 +65,7 @@ pub fn visit(
             .git_global(false)
             .overrides(overrides)
             .filter_entry(|e| e.file_name() != ".git");
-        if let Some(global) = global_excludes() {
+        if let Some(global) = global.get_or_insert_with(global_excludes) {
             // A file that cannot be read or parsed is skipped, as git skips it.
             let _ = walker.add_ignore(global);
         }
