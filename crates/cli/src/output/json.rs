@@ -10,6 +10,7 @@
 use super::sorted;
 use crate::check::FileResult;
 use std::io::{self, Write};
+use tekton_buildah_core::json::escape_at;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -117,10 +118,10 @@ fn object(out: &mut Vec<u8>, fields: &[(&str, Field<'_>)]) {
     out.extend_from_slice(b"    }");
 }
 
-/// A JSON string. Most need no escape (checked eight bytes at a time) and are copied as they
-/// are; the others are escaped by serde_json.
+/// A JSON string. Most need no escape and are copied as they are; the others are escaped by
+/// serde_json.
 fn string(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
+    if escape_at(s.as_bytes()).is_some() {
         // Writing into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     } else {
@@ -128,28 +129,6 @@ fn string(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     }
-}
-
-/// Whether `b` holds a byte JSON escapes: a control character, `"` or `\`.
-fn needs_escape(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-        if control
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
 #[cfg(test)]

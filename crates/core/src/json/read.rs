@@ -287,31 +287,10 @@ impl<'a> Reader<'a> {
         Some(c)
     }
 
-    /// Moves to the next `"`, `\` or control character (or the end), eight bytes at a time.
+    /// Moves to the next `"`, `\` or control character (or the end).
     fn scan(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let bytes = self.bytes();
-        while let Some(chunk) = bytes.get(self.pos..self.pos + 8) {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(word);
-            let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-            let hits = zero(w ^ (ONES * u64::from(b'"')))
-                | zero(w ^ (ONES * u64::from(b'\\')))
-                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-            if hits != 0 {
-                self.pos += (hits.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.pos += 8;
-        }
-        while let Some(&b) = bytes.get(self.pos) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                return;
-            }
-            self.pos += 1;
-        }
+        let rest = &self.bytes()[self.pos..];
+        self.pos += super::escape_at(rest).unwrap_or(rest.len());
     }
 }
 

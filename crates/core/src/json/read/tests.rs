@@ -123,3 +123,14 @@ fn every_example_and_corpus_document_reads_as_with_serde_json() {
     }
     assert!(read > 100, "only {read} documents");
 }
+
+#[test]
+fn escape_at_finds_the_first_byte_a_string_cannot_hold() {
+    let text = "0123456789abcdef\"x\\y\u{1}é";
+    for start in 0..text.len() {
+        let b = &text.as_bytes()[start..];
+        let expected = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        assert_eq!(crate::json::escape_at(b), expected, "from {start}");
+    }
+    assert_eq!(crate::json::escape_at(b"plain text, long enough"), None);
+}
