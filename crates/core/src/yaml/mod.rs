@@ -155,7 +155,7 @@ impl Document<'_> {
 
 /// The file position of a byte offset inside a literal block scalar starting at `content`.
 fn offset_in_block(text: &str, content: Pos, offset: usize) -> Pos {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let offset = text.floor_char_boundary(offset);
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     // Findings deep in long scripts are common.
@@ -165,13 +165,6 @@ fn offset_in_block(text: &str, content: Pos, offset: usize) -> Pos {
         line: content.line + lines,
         col: content.col + col,
     }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// Every non-empty document of a YAML stream; the first error fails the whole stream.
