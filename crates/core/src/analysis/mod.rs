@@ -2,10 +2,12 @@
 //! from exec-form `command` + `args`, or from strings handed to `sh -c`, and the places where
 //! what runs cannot be known before the step starts.
 
+mod call_env;
 mod expand;
 mod field;
 mod walk;
 
+pub use call_env::{CallEnv, EnvValue, PLACEMENT_VARS, PlacementVar, WrittenConf};
 pub use field::{Field, Loc, Source};
 pub use walk::{Files, Written};
 
@@ -32,6 +34,8 @@ pub struct Invocation {
     pub built_in: Option<String>,
     /// Runs only on some paths (inside a branch, a loop, after `&&`/`||`).
     pub conditional: bool,
+    /// What the call sees of the variables that move its files (see [`CallEnv`]).
+    pub env: Box<CallEnv>,
 }
 
 impl Invocation {

@@ -1,6 +1,7 @@
 //! Follows a script statement by statement, the way the shell would run it, and records every
 //! buildah invocation and every place where what runs cannot be known.
 
+mod env;
 mod files;
 
 pub use files::{Files, Written};
@@ -163,6 +164,8 @@ pub(super) struct Walker<'a, 'v> {
     scratch: Vec<Field>,
     /// Where the script's lines start, for `describe_loc` (built on first use).
     line_starts: std::cell::OnceCell<Vec<u32>>,
+    /// What is exported, for the environment each buildah call sees.
+    env: env::EnvState,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -175,6 +178,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         Walker {
             params,
             sources,
+            env: env::EnvState::new(vars.keys()),
             vars,
             positional,
             out: Analysis::default(),
@@ -376,17 +380,23 @@ impl<'a, 'v> Walker<'a, 'v> {
                 for w in &s.words {
                     self.expand_into(w, ctx, &mut fields);
                 }
-                let declaration = s
-                    .words
-                    .first()
-                    .and_then(|w| literal_word(w, ctx.src))
-                    .is_some_and(|w| {
-                        matches!(w, "export" | "local" | "declare" | "typeset" | "readonly")
-                    });
+                let keyword = s.words.first().and_then(|w| literal_word(w, ctx.src));
+                let declaration = keyword.is_some_and(|w| {
+                    matches!(w, "export" | "local" | "declare" | "typeset" | "readonly")
+                });
+                if let Some(keyword) = keyword.filter(|_| declaration) {
+                    self.note_declaration(s, keyword, ctx.src);
+                }
+                // Assignments for this command only (`VAR=x cmd`, `env VAR=x cmd`) end with it.
+                let command_env = self.env.command.len();
                 if s.words.is_empty() || declaration {
                     for (a, v) in values {
+                        self.note_assignment(&a.name);
                         self.assign(a, v, s.conditional);
                     }
+                } else {
+                    let values = values.iter().map(|(a, v)| (a.name.as_str(), v));
+                    self.push_command_assigns(values);
                 }
                 if !fields.is_empty() {
                     let launch = Launch {
@@ -396,6 +406,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     };
                     self.run(&mut fields, launch, ctx);
                 }
+                self.env.command.truncate(command_env);
             }
         }
     }
@@ -556,7 +567,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                         "--command-timeout",
                         "--other-user",
                     ]);
+                    let assigns = i;
                     i = skip_env_assignments(fields, i);
+                    self.push_env_arguments(&fields[assigns..i]);
                 }
                 "env" => {
                     if fields[next..].iter().any(|f| {
@@ -571,7 +584,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                         return;
                     }
                     i = skip(&["-u", "--unset", "-C", "--chdir"]);
+                    let assigns = i;
                     i = skip_env_assignments(fields, i);
+                    self.push_env_arguments(&fields[assigns..i]);
                 }
                 "unshare" => {
                     i = skip(&[
@@ -681,6 +696,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 "set" => {
                     self.note_program(name);
+                    self.note_set(&fields[next..]);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "--") {
                         self.positional = Some(fields[next + pos + 1..].to_vec());
                     }
@@ -798,6 +814,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             via: self.via.clone(),
             built_in: self.built_in.clone(),
             conditional: launch.conditional || self.in_conditional_call,
+            env: Box::new(self.call_env()),
         };
         // The same call reached again (a function called in a loop or many times) is one call.
         if self.seen_calls.insert(call_key(&inv)) {
