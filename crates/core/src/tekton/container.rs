@@ -1,5 +1,6 @@
 //! One container of a task: a step, a sidecar, the `stepTemplate`, or a StepAction's `spec`.
 
+use super::storage::{RunAs, StepWorkspace, VolumeMount};
 use super::{ApiVersion, Reader, describe, field_path, index_path};
 use crate::json::{Map, Value};
 
@@ -46,6 +47,8 @@ pub struct Security<'v> {
     pub privileged: Option<(bool, String)>,
     /// `securityContext.capabilities.add` (when present) and its path.
     pub cap_add: Option<(Vec<&'v str>, String)>,
+    /// `securityContext.runAsUser` / `runAsNonRoot`.
+    pub run_as: RunAs,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +75,9 @@ pub struct Container<'v> {
     pub misnamed_resources: Option<&'static str>,
     /// `resources` as the right name on v1beta1 (renamed `computeResources` in v1).
     pub v1beta1_resources: bool,
+    pub volume_mounts: Vec<VolumeMount<'v>>,
+    /// The step's own `workspaces` (it then mounts only these), when it lists them.
+    pub workspaces: Option<Vec<StepWorkspace<'v>>>,
 }
 
 impl Container<'_> {
@@ -106,6 +112,8 @@ impl<'v> Reader<'v> {
         let uses_ref = c.get("ref").is_some_and(|r| !r.is_null());
         let env = self.env(c, &path);
         let security = self.security(c, &path);
+        let volume_mounts = self.volume_mounts(c, &path);
+        let workspaces = self.step_workspaces(c, &path);
         let (right, wrong) = match self.version {
             ApiVersion::V1 => ("computeResources", "resources"),
             _ => ("resources", "computeResources"),
@@ -139,10 +147,17 @@ impl<'v> Reader<'v> {
             compute,
             misnamed_resources,
             v1beta1_resources,
+            volume_mounts,
+            workspaces,
         }
     }
 
-    fn string_field(&mut self, c: &'v Map<'v>, key: &str, path: &str) -> Option<&'v str> {
+    pub(super) fn string_field(
+        &mut self,
+        c: &'v Map<'v>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'v str> {
         match c.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
@@ -228,9 +243,11 @@ impl<'v> Reader<'v> {
                 self.string_list(caps, "add", &caps_path)
                     .map(|list| (list, field_path(&caps_path, "add")))
             });
+        let run_as = self.run_as(sc, &sc_path());
         Security {
             privileged,
             cap_add,
+            run_as,
         }
     }
 

@@ -3,10 +3,11 @@
 //! Tekton applies the step onto the template as a Kubernetes strategic merge patch of the
 //! container: `env` merges by variable name (the step's entry wins), the `securityContext`
 //! merges field by field (a step's `capabilities` replaces the template's), compute resource
-//! `requests` and `limits` merge by resource name, and scalar fields the step leaves unset
-//! (`image`, `command`, `args`) come from the template. Sidecars are not merged.
+//! `requests` and `limits` merge by resource name, `volumeMounts` merge by mount path, and
+//! scalar fields the step leaves unset (`image`, `command`, `args`) come from the template.
+//! Sidecars are not merged.
 
-use super::{Container, EnvVar, ResourceNames};
+use super::{Container, EnvVar, ResourceNames, RunAs, VolumeMount};
 
 #[derive(Debug)]
 pub struct MergedContainer<'c, 'v> {
@@ -23,6 +24,10 @@ pub struct MergedContainer<'c, 'v> {
     pub cap_add: Option<(&'c [&'v str], &'c str)>,
     /// Effective compute resources; `None` when neither the step nor the template sets any.
     pub compute: Option<ResourceNames<'v>>,
+    /// Effective volume mounts: the template's the step does not replace, then the step's.
+    pub volume_mounts: Vec<&'c VolumeMount<'v>>,
+    /// Effective `runAsUser` / `runAsNonRoot` (the pod's are added where the run sets them).
+    pub run_as: RunAs,
 }
 
 impl<'v> MergedContainer<'_, 'v> {
@@ -83,6 +88,21 @@ pub fn merge_step<'c, 'v>(
         }
     };
 
+    let mut volume_mounts: Vec<&'c VolumeMount<'v>> = Vec::new();
+    if let Some(t) = template {
+        volume_mounts.extend(t.volume_mounts.iter().filter(|tm| {
+            !step
+                .volume_mounts
+                .iter()
+                .any(|sm| sm.mount_path == tm.mount_path)
+        }));
+    }
+    volume_mounts.extend(step.volume_mounts.iter());
+    let run_as = match template {
+        Some(t) => step.security.run_as.or(&t.security.run_as),
+        None => step.security.run_as.clone(),
+    };
+
     MergedContainer {
         container: step,
         image: step.image.or(template.and_then(|t| t.image)),
@@ -99,5 +119,7 @@ pub fn merge_step<'c, 'v>(
         privileged,
         cap_add,
         compute,
+        volume_mounts,
+        run_as,
     }
 }

@@ -9,10 +9,15 @@
 mod container;
 mod merge;
 mod params;
+mod storage;
 
 pub use container::{Container, EnvVar, ResourceNames, Role, Security};
 pub use merge::{MergedContainer, merge_step};
 pub use params::{ParamDefault, Params, TektonRef, resolve_ref};
+pub use storage::{
+    Backing, PodTemplate, RunAs, RunBindings, SpecStorage, StepWorkspace, Volume, VolumeMount,
+    WorkspaceBinding, WorkspaceDecl,
+};
 
 use crate::json::{Map, Value};
 
@@ -110,6 +115,8 @@ pub struct TaskSpec<'v> {
     pub step_template: Option<Container<'v>>,
     pub steps: Vec<Container<'v>>,
     pub sidecars: Vec<Container<'v>>,
+    /// Volumes, workspaces and, in a run, their bindings: where files land.
+    pub storage: SpecStorage<'v>,
 }
 
 /// What the policy reads from one object.
@@ -199,6 +206,8 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         version,
         malformed: Vec::new(),
         specs: Vec::new(),
+        scope: None,
+        task_run_specs: Vec::new(),
     };
     let name = obj
         .get("metadata")
@@ -222,6 +231,8 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
             Kind::Task | Kind::ClusterTask => reader.task_spec(spec, "spec".into()),
             Kind::TaskRun => {
                 if let Some(ts) = reader.object_field(spec, "taskSpec", || "spec.taskSpec".into()) {
+                    let pod = reader.pod_template(spec, "podTemplate", "spec");
+                    reader.scope = Some(reader.run_scope(spec, pod));
                     reader.task_spec(ts, "spec.taskSpec".into());
                 }
             }
@@ -230,6 +241,8 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
                 if let Some(ps) =
                     reader.object_field(spec, "pipelineSpec", || "spec.pipelineSpec".into())
                 {
+                    let pod = reader.pipeline_run_pods(spec);
+                    reader.scope = Some(reader.run_scope(spec, pod));
                     reader.pipeline_spec(ps, "spec.pipelineSpec", 0);
                 }
             }
@@ -261,6 +274,10 @@ struct Reader<'v> {
     version: ApiVersion,
     malformed: Vec<Malformed>,
     specs: Vec<TaskSpec<'v>>,
+    /// While reading a run: the workspace bindings and pod template in scope.
+    scope: Option<storage::BindingScope<'v>>,
+    /// A PipelineRun's `taskRunSpecs` pod templates, by pipeline task name.
+    task_run_specs: Vec<(&'v str, PodTemplate<'v>)>,
 }
 
 impl<'v> Reader<'v> {
@@ -332,6 +349,16 @@ impl<'v> Reader<'v> {
                     );
                     continue;
                 };
+                let saved_scope = self.scope.clone();
+                if let Some(scope) = saved_scope.as_ref() {
+                    let mapping = self.pipeline_task_workspaces(task, &task_path);
+                    let pod = (depth == 0)
+                        .then(|| task.get("name").and_then(Value::as_str))
+                        .flatten()
+                        .and_then(|n| self.task_run_specs.iter().find(|(t, _)| *t == n))
+                        .map(|(_, p)| p.clone());
+                    self.scope = Some(scope.for_pipeline_task(&mapping, pod));
+                }
                 let ts_path = || field_path(&task_path, "taskSpec");
                 if let Some(ts) = self.object_field(task, "taskSpec", ts_path) {
                     // An embedded custom task carries its own kind; only Tasks have steps.
@@ -347,13 +374,20 @@ impl<'v> Reader<'v> {
                 if let Some(ps) = self.object_field(task, "pipelineSpec", ps_path) {
                     self.pipeline_spec(ps, &ps_path(), depth + 1);
                 }
+                self.scope = saved_scope;
             }
         }
     }
 
     fn task_spec(&mut self, spec: &'v Map<'v>, path: String) {
         let params = self.params(spec, &path);
-        let workspaces = self.workspaces(spec, &path);
+        let decls = self.workspaces(spec, &path);
+        let workspaces = decls.iter().map(|d| d.name).collect();
+        let storage = SpecStorage {
+            volumes: self.volumes(spec, &path),
+            run: self.scope.as_ref().map(|s| s.bind(&decls)),
+            workspaces: decls,
+        };
         let template_path = || field_path(&path, "stepTemplate");
         let step_template = self
             .object_field(spec, "stepTemplate", template_path)
@@ -386,6 +420,7 @@ impl<'v> Reader<'v> {
             step_template,
             steps,
             sidecars,
+            storage,
         });
     }
 
@@ -399,25 +434,28 @@ impl<'v> Reader<'v> {
             step_template: None,
             steps: vec![step],
             sidecars: Vec::new(),
+            storage: SpecStorage::default(),
         });
     }
 
-    fn workspaces(&mut self, spec: &'v Map<'v>, path: &str) -> Vec<&'v str> {
+    fn workspaces(&mut self, spec: &'v Map<'v>, path: &str) -> Vec<WorkspaceDecl<'v>> {
         let list_path = || field_path(path, "workspaces");
         let Some(list) = self.list_field(spec, "workspaces", list_path) else {
             return Vec::new();
         };
-        let mut names = Vec::new();
+        let mut decls = Vec::with_capacity(list.len());
         for (i, ws) in list.iter().enumerate() {
-            match ws.get("name") {
-                Some(Value::String(n)) => names.push(n.as_ref()),
+            match (ws.get("name"), ws.as_object()) {
+                (Some(Value::String(n)), Some(obj)) => {
+                    decls.push(self.workspace_decl(obj, n, index_path(&list_path(), i)))
+                }
                 _ => self.problem(
                     &field_path(&index_path(&list_path(), i), "name"),
                     "expected the workspace's name as a string".into(),
                 ),
             }
         }
-        names
+        decls
     }
 }
 
