@@ -11,6 +11,7 @@ use serde_json::json;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use tekton_buildah_core::rules::RULES;
+use tekton_buildah_core::{Settings, describe_storage};
 
 fn corpus_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -85,6 +86,11 @@ fn render(policy: &Policy, dir: &Path) -> String {
             }
             for w in r.warnings.iter().flatten() {
                 writeln!(out, "  warning {w}").unwrap();
+            }
+            // Where each buildah call's bytes land, read from the native core: the review of
+            // the storage placement analysis.
+            for line in describe_storage(&doc.value, &Settings::default()) {
+                writeln!(out, "  storage {line}").unwrap();
             }
         }
     }

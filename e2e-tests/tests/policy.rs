@@ -4,6 +4,7 @@
 use e2e_tests::{Policy, Response, admission_request, default_wasm, repo_root, yaml_documents};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
+use tekton_buildah_core::rules::RULES;
 
 fn policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
@@ -61,7 +62,15 @@ fn each_bad_example_is_reported_with_its_rule() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        let rule = path.file_stem().unwrap().to_string_lossy().into_owned();
+        // Named after the rule, or the rule and what the example shows
+        // (`storage-on-node-disk-pipelinerun`).
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let rule = RULES
+            .iter()
+            .map(|r| r.id())
+            .filter(|id| stem == *id || stem.starts_with(&format!("{id}-")))
+            .max_by_key(|id| id.len())
+            .unwrap_or_else(|| panic!("{stem}: not named after a rule"));
         for doc in yaml_documents(&path).unwrap() {
             let r = validate(&doc);
             let all = format!("{} {}", message(&r), warnings(&r).join(" "));
@@ -73,7 +82,7 @@ fn each_bad_example_is_reported_with_its_rule() {
             seen += 1;
         }
     }
-    assert!(seen >= 9, "one bad example per rule, found {seen}");
+    assert!(seen >= 10, "one bad example per rule, found {seen}");
 }
 
 #[test]
@@ -91,10 +100,11 @@ fn a_rejection_lists_every_problem_in_order() {
     assert!(!r.accepted);
     assert_eq!(
         message(&r),
-        "3 problems: \
+        "4 problems: \
          [privileged-container] step \"build-and-push\" (spec.steps[0]): runs privileged (`privileged: true`); remove it and add only `SETFCAP` to `securityContext.capabilities.add`; \
          [capability-not-allowed] step \"build-and-push\" (spec.steps[0]): adds capability `SYS_ADMIN`, which is not allowed (allowed: `SETFCAP`); remove it; \
-         [buildah-root-missing] step \"build-and-push\" (spec.steps[0]): `buildah push` at script line 21 does not pass `--root`, so its storage lands on the node's disk; add `--root \"$BUILDAH_STORAGE_ROOT\"`"
+         [buildah-root-missing] step \"build-and-push\" (spec.steps[0]): `buildah push` at script line 21 does not pass `--root`, so its storage lands on the node's disk; add `--root \"$BUILDAH_STORAGE_ROOT\"`; \
+         [storage-on-node-disk] step \"build-and-push\" (spec.steps[0]): `buildah push` at script line 21 keeps its storage root `/var/lib/containers/storage` (default as root) on the container's own filesystem, the node's disk: a large build is evicted; pass `--root` under a workspace backed by a PVC"
     );
 }
 
@@ -225,13 +235,14 @@ fn unsupported_tekton_versions_are_admitted_with_a_warning() {
 
 #[test]
 fn settings_change_the_verdict() {
+    // Only TMPDIR left (without it, temporary files would land on the node's disk too).
     let task = seed_with(|step| {
-        step["env"] = json!([]);
+        step["env"] = json!([{"name": "TMPDIR", "value": "$(workspaces.source.path)/.tmp"}]);
     });
     let r = validate(&task);
     assert!(!r.accepted);
     assert!(
-        message(&r).starts_with("4 problems: [required-env]"),
+        message(&r).starts_with("3 problems: [required-env]"),
         "{}",
         message(&r)
     );
@@ -244,7 +255,7 @@ fn settings_change_the_verdict() {
         json!({"rules": {"required-env": {"level": "warning"}}}),
     );
     assert!(r.accepted);
-    assert_eq!(warnings(&r).len(), 4);
+    assert_eq!(warnings(&r).len(), 3);
     // Turned off.
     let r = validate_with(&task, json!({"rules": {"required-env": {"level": "off"}}}));
     assert!(r.accepted && r.warnings.is_none(), "{r:?}");
@@ -406,4 +417,76 @@ fn huge_and_hostile_inputs_are_answered() {
 fn policy_yaml_writes_out_exactly_the_defaults() {
     let written: Value = serde_json::from_str(&policy_yaml_settings()).unwrap();
     assert_eq!(written, tekton_buildah_core::settings::defaults_json());
+}
+
+/// The seed's Task run by a TaskRun that binds its `source` workspace as `binding`.
+fn seed_taskrun(binding: Value) -> Value {
+    let mut workspace = json!({"name": "source"});
+    for (k, v) in binding.as_object().unwrap() {
+        workspace[k] = v.clone();
+    }
+    json!({
+        "apiVersion": "tekton.dev/v1",
+        "kind": "TaskRun",
+        "metadata": {"generateName": "build-"},
+        "spec": {
+            "params": [{"name": "IMAGE", "value": "registry.example.com/model:1"}],
+            "workspaces": [workspace],
+            "taskSpec": seed()["spec"].clone(),
+        }
+    })
+}
+
+#[test]
+fn storage_placement_is_judged_in_a_task() {
+    // The seed's spelling, with a memory-backed emptyDir over TMPDIR.
+    let r = validate(&example("examples/bad/storage-on-node-disk.yaml"));
+    assert!(!r.accepted);
+    assert_eq!(
+        message(&r),
+        "1 problem: [storage-on-node-disk] step \"build-and-push\" (spec.steps[0]): `buildah bud` at script line 10 (and 1 more) keeps its temporary files `$(workspaces.source.path)/.tmp` (`TMPDIR`) on memory-backed emptyDir volume `fast-tmp` (`spec.volumes[0].emptyDir.medium`), which counts as memory: a large build is OOM-killed; make the volume a `persistentVolumeClaim` or `ephemeral.volumeClaimTemplate`"
+    );
+    // Alone, the seed's Task leaves the decision to the run that binds its workspace.
+    assert!(validate(&seed()).accepted);
+}
+
+#[test]
+fn storage_placement_is_judged_in_a_taskrun_at_its_binding() {
+    let r = validate(&seed_taskrun(json!({"emptyDir": {}})));
+    assert!(!r.accepted);
+    let m = message(&r);
+    assert!(m.starts_with("2 problems: [storage-on-node-disk]"), "{m}");
+    assert!(
+        m.contains("keeps its storage root `$(workspaces.source.path)/.buildah-storage` (`--root`) on workspace `source`, which this run binds to an emptyDir (`spec.workspaces[0].emptyDir`)"),
+        "{m}"
+    );
+    assert!(
+        m.contains("keeps its temporary files `$(workspaces.source.path)/.tmp` (`TMPDIR`)"),
+        "{m}"
+    );
+    let claim = json!({"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}}});
+    let r = validate(&seed_taskrun(claim));
+    assert!(r.accepted && r.warnings.is_none(), "{r:?}");
+    let r = validate(&seed_taskrun(
+        json!({"persistentVolumeClaim": {"claimName": "models"}}),
+    ));
+    assert!(r.accepted && r.warnings.is_none(), "{r:?}");
+    // A configMap is read-only: the build fails at its first write.
+    let r = validate(&seed_taskrun(json!({"configMap": {"name": "x"}})));
+    assert!(message(&r).contains("which this run binds to a configMap (`spec.workspaces[0].configMap`): buildah fails at its first write there"), "{r:?}");
+}
+
+#[test]
+fn storage_placement_is_judged_in_a_pipelinerun_at_its_binding() {
+    let run = example("examples/bad/storage-on-node-disk-pipelinerun.yaml");
+    let r = validate(&run);
+    assert!(!r.accepted);
+    let m = message(&r);
+    assert!(m.starts_with("2 problems: [storage-on-node-disk] step \"build-and-push\" (spec.pipelineSpec.tasks[0].taskSpec.steps[0])"), "{m}");
+    assert!(m.contains("on workspace `source`, which this run binds as `shared` to an emptyDir (`spec.workspaces[0].emptyDir`)"), "{m}");
+    // The same run with a volumeClaimTemplate.
+    let mut fixed = run.clone();
+    fixed["spec"]["workspaces"][0] = json!({"name": "shared", "volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "500Gi"}}}}});
+    let r = validate(&fixed);
+    assert!(r.accepted && r.warnings.is_none(), "{r:?}");
 }

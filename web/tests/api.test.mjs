@@ -55,7 +55,11 @@ test("findings underline their token", () => {
 
 test("the same with settings, given as an object, YAML text or a policy manifest", () => {
   const settings = {
-    rules: { "buildah-root-missing": { level: "warning" }, "capability-missing": { level: "off" } },
+    rules: {
+      "buildah-root-missing": { level: "warning" },
+      "storage-on-node-disk": { level: "warning" },
+      "capability-missing": { level: "off" },
+    },
     requiredEnv: [{ name: "BUILDAH_STORAGE_ROOT", inWorkspace: true }, { name: "REGISTRY_AUTH_FILE" }],
   };
   const yamlText = pkg.settingsYaml(settings);
@@ -77,7 +81,7 @@ test("the same with settings, given as an object, YAML text or a policy manifest
   const relaxed = pkg.lint(rootMissing, { rules: settings.rules });
   assert.equal(relaxed.documents[0].verdict, "admitted");
   assert.equal(relaxed.findings[0].level, "warning");
-  assert.equal(relaxed.documents[0].warnings.length, 1);
+  assert.equal(relaxed.documents[0].warnings.length, 2);
   // And the required variable rejects the known-good Task.
   const good = pkg.lint(readRepo("examples/good/buildah-build-modelcar.yaml"), settings);
   assert.equal(good.documents[0].verdict, "rejected");

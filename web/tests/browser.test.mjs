@@ -166,7 +166,8 @@ test("a pasted bad Task is marked on its lines", async () => {
   const got = await shown();
   const want = cliFindings(text);
   assert.deepEqual(got.findings, want);
-  assert.equal(want.length, 1);
+  // The missing `--root`, and where that puts the push's storage: the node's disk.
+  assert.deepEqual(want.map((f) => f.rule), ["buildah-root-missing", "storage-on-node-disk"]);
   assert.deepEqual(got.gutter, [[65, "error"]]);
   assert.deepEqual(got.rows, [65]);
   assert.deepEqual(got.marks, [[65, "error", "buildah"]]);
@@ -174,7 +175,7 @@ test("a pasted bad Task is marked on its lines", async () => {
   // What the cluster answers: the policy's rejection message.
   assert.equal(
     await page.textContent("#verdict li pre.said"),
-    `1 problem: [${want[0].rule}] ${want[0].subject}: ${want[0].message}`,
+    `2 problems: ${want.map((f) => `[${f.rule}] ${f.subject}: ${f.message}`).join("; ")}`,
   );
 
   // Its position selects the token in the editor.
@@ -204,7 +205,7 @@ test("settings change the verdict", async () => {
   await afterLint(() => page.selectOption("#example", "examples/bad/buildah-root-missing.yaml"));
   assert.equal((await shown()).verdicts[0][0], "rejected");
 
-  const relaxed = "rules:\n  buildah-root-missing: {level: warning}\n";
+  const relaxed = "rules:\n  buildah-root-missing: {level: warning}\n  storage-on-node-disk: {level: warning}\n";
   await setSettings(relaxed);
   let got = await shown();
   assert.equal(got.settingsStatus, "Valid settings.");

@@ -123,7 +123,7 @@ fn text_snippets_underline_the_token() {
     let (_, out, _) = lint(&["--snippet", "tests/golden/err/push-without-root.yaml"]);
     assert_eq!(
         out,
-        "tests/golden/err/push-without-root.yaml:28:11: error[buildah-root-missing] step \"push\" (spec.steps[0]): `buildah push` at script line 6 does not pass `--root`, so its storage lands on the node's disk; add `--root \"$BUILDAH_STORAGE_ROOT\"`\n   |\n28 |           buildah --storage-driver=vfs push --digestfile /tmp/digest \"$IMAGE\" \"docker://$IMAGE\"\n   |           ^^^^^^^\n"
+        "tests/golden/err/push-without-root.yaml:28:11: error[buildah-root-missing] step \"push\" (spec.steps[0]): `buildah push` at script line 6 does not pass `--root`, so its storage lands on the node's disk; add `--root \"$BUILDAH_STORAGE_ROOT\"`\n   |\n28 |           buildah --storage-driver=vfs push --digestfile /tmp/digest \"$IMAGE\" \"docker://$IMAGE\"\n   |           ^^^^^^^\ntests/golden/err/push-without-root.yaml:28:11: error[storage-on-node-disk] step \"push\" (spec.steps[0]): `buildah push` at script line 6 keeps its storage root `/var/lib/containers/storage` (default as root) on the container's own filesystem, the node's disk: a large build is evicted; pass `--root` under a workspace backed by a PVC\n   |\n28 |           buildah --storage-driver=vfs push --digestfile /tmp/digest \"$IMAGE\" \"docker://$IMAGE\"\n   |           ^^^^^^^\n"
     );
 }
 
@@ -173,7 +173,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     let run = &sarif["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 10);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 11);
     assert!(
         run["tool"]["driver"]["rules"][3]["help"]["markdown"]
             .as_str()
@@ -243,7 +243,7 @@ fn explain_and_list_rules() {
     assert!(out.contains("## Use instead"));
     let (code, out, _) = lint(&["--list-rules"]);
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 10);
+    assert_eq!(out.lines().count(), 11);
     assert!(
         out.lines()
             .next()

@@ -272,6 +272,24 @@ fn check_value(object: &Value<'_>, settings: &Settings) -> Report {
     }
 }
 
+/// Where the storage-opening buildah calls of an object put their storage root and temporary
+/// files, one line per call (see [`crate::placement::describe`]); empty for objects the
+/// policy does not check.
+pub fn describe_storage<D: AsValue + ?Sized>(object: &D, settings: &Settings) -> Vec<String> {
+    object.with_value(|object| {
+        let Ok(Ok(obj)) = tekton::read_object(object) else {
+            return Vec::new();
+        };
+        let mut budget = analysis::WORK_BUDGET;
+        let mut out = Vec::new();
+        for spec in &obj.specs {
+            let task = prepare(&obj, spec, settings, &mut budget);
+            out.extend(crate::placement::describe(&task));
+        }
+        out
+    })
+}
+
 fn invalid(findings: &mut Findings<'_>, path: &str, message: &str) {
     let subject = if path.is_empty() {
         "object".to_string()

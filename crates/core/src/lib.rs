@@ -17,6 +17,7 @@ mod finding;
 mod fxhash;
 pub mod json;
 mod lines;
+pub mod placement;
 pub mod rules;
 pub mod settings;
 pub mod shell;
@@ -26,7 +27,9 @@ pub mod text;
 #[cfg(feature = "yaml")]
 pub mod yaml;
 
-pub use engine::{Checked, MAX_FINDINGS, Report, check_object, rejection_message};
+pub use engine::{
+    Checked, MAX_FINDINGS, Report, check_object, describe_storage, rejection_message,
+};
 pub use finding::Finding;
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

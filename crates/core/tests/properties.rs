@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use tekton_buildah_core::{Finding, Settings, check_object, yaml};
+use tekton_buildah_core::{Finding, RuleId, Settings, check_object, yaml};
 
 /// One line of a generated script.
 #[derive(Debug, Clone)]
@@ -367,6 +367,21 @@ fn yaml_text(v: &Value, style: Style) -> String {
 fn key(f: &Finding) -> (String, String, String) {
     let mut message = String::new();
     let mut rest = f.message.as_str();
+    // A storage finding stands for every call whose storage root (or temporary directory)
+    // lands on one place, named by the first call: the problem is which path lands where, not
+    // which call is named nor how the path is spelled (a compliant `--root` may move it from
+    // one spot of the container's filesystem to another).
+    if f.rule == RuleId::StorageOnNodeDisk
+        && let Some(i) = rest.find(" keeps its ")
+        && let Some(j) = rest[i..].find(" on ")
+    {
+        let noun = rest[i..].split('`').next().unwrap_or("");
+        return (
+            f.rule.id().to_string(),
+            f.path.clone(),
+            format!("{noun}{}", &rest[i + j..]),
+        );
+    }
     while let Some(i) = rest.find("script line ") {
         message.push_str(&rest[..i + "script line ".len()]);
         rest = rest[i + "script line ".len()..].trim_start_matches(|c: char| c.is_ascii_digit());

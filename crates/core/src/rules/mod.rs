@@ -11,6 +11,7 @@ mod compute_resources_missing;
 mod privileged_container;
 mod required_env;
 mod step_resources_field;
+mod storage_on_node_disk;
 
 use crate::engine::{ContainerContext, Findings, TaskContext};
 use crate::settings::Settings;
@@ -41,6 +42,7 @@ pub enum RuleId {
     ComputeResourcesMissing,
     RequiredEnv,
     BuildahRootMissing,
+    StorageOnNodeDisk,
     BuildahFlagMissing,
     PrivilegedContainer,
     CapabilityNotAllowed,
@@ -56,6 +58,7 @@ pub const RULES: &[RuleId] = &[
     RuleId::ComputeResourcesMissing,
     RuleId::RequiredEnv,
     RuleId::BuildahRootMissing,
+    RuleId::StorageOnNodeDisk,
     RuleId::BuildahFlagMissing,
     RuleId::PrivilegedContainer,
     RuleId::CapabilityNotAllowed,
@@ -71,6 +74,7 @@ impl RuleId {
             RuleId::ComputeResourcesMissing => "compute-resources-missing",
             RuleId::RequiredEnv => "required-env",
             RuleId::BuildahRootMissing => "buildah-root-missing",
+            RuleId::StorageOnNodeDisk => "storage-on-node-disk",
             RuleId::BuildahFlagMissing => "buildah-flag-missing",
             RuleId::PrivilegedContainer => "privileged-container",
             RuleId::CapabilityNotAllowed => "capability-not-allowed",
@@ -103,6 +107,9 @@ impl RuleId {
             }
             RuleId::BuildahRootMissing => {
                 "every buildah call that opens storage passes `--root $BUILDAH_STORAGE_ROOT`"
+            }
+            RuleId::StorageOnNodeDisk => {
+                "buildah's storage root and temporary files land on a PVC, not the node's disk, memory or a read-only mount"
             }
             RuleId::BuildahFlagMissing => {
                 "buildah calls pass the mandatory options with the mandatory values"
@@ -139,6 +146,9 @@ impl RuleId {
             RuleId::BuildahRootMissing => {
                 include_str!("../../../../docs/rules/buildah-root-missing.md")
             }
+            RuleId::StorageOnNodeDisk => {
+                include_str!("../../../../docs/rules/storage-on-node-disk.md")
+            }
             RuleId::BuildahFlagMissing => {
                 include_str!("../../../../docs/rules/buildah-flag-missing.md")
             }
@@ -162,7 +172,7 @@ impl RuleId {
 /// Runs every enabled rule over one task.
 pub(crate) fn check_task(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut Findings<'_>) {
     type Check = fn(&TaskContext<'_, '_>, &Settings, &mut Findings<'_>);
-    let checks: [(RuleId, Check); 9] = [
+    let checks: [(RuleId, Check); 10] = [
         (RuleId::StepResourcesField, step_resources_field::check),
         (
             RuleId::ComputeResourcesMissing,
@@ -170,6 +180,7 @@ pub(crate) fn check_task(task: &TaskContext<'_, '_>, settings: &Settings, out: &
         ),
         (RuleId::RequiredEnv, required_env::check),
         (RuleId::BuildahRootMissing, buildah_root_missing::check),
+        (RuleId::StorageOnNodeDisk, storage_on_node_disk::check),
         (RuleId::BuildahFlagMissing, buildah_flag_missing::check),
         (RuleId::PrivilegedContainer, privileged_container::check),
         (RuleId::CapabilityNotAllowed, capability_not_allowed::check),
@@ -193,12 +204,12 @@ pub(crate) fn buildah_containers<'t, 'a, 'v>(
 /// How a finding names an invocation: `` `buildah push` at script line 24 ``, or through a
 /// function: `` `buildah bud` via `_buildah` at script line 40 ``. Written only when a
 /// finding's message is.
-pub(crate) struct InvocationLabel<'c, 'a, 'v> {
+pub struct InvocationLabel<'c, 'a, 'v> {
     c: &'c ContainerContext<'a, 'v>,
     inv: &'c crate::analysis::Invocation,
 }
 
-pub(crate) fn invocation_label<'c, 'a, 'v>(
+pub fn invocation_label<'c, 'a, 'v>(
     c: &'c ContainerContext<'a, 'v>,
     inv: &'c crate::analysis::Invocation,
 ) -> InvocationLabel<'c, 'a, 'v> {
