@@ -3,8 +3,9 @@
 //! returns the findings in document order.
 
 use crate::analysis::{self, Analysis, Files, Loc, Source};
-use crate::finding::Finding;
+use crate::finding::{Finding, Related};
 use crate::json::{AsValue, Value};
+use crate::refs::{self, RefKey, Resolver};
 use crate::rules::{self, Level, RuleId};
 use crate::settings::Settings;
 use crate::shell::Span;
@@ -29,6 +30,8 @@ pub struct ContainerContext<'a, 'v> {
     pub buildah: Option<BuildahEvidence>,
     /// Position in the task, for ordering findings.
     pub(crate) rank: u32,
+    /// The object its program was read from, when it is not its task's (a StepAction).
+    pub origin: Option<&'a RefKey>,
     /// Byte offsets where the script's lines start (built on first use).
     line_starts: OnceLock<Vec<u32>>,
 }
@@ -63,6 +66,8 @@ impl ContainerContext<'_, '_> {
 pub struct TaskContext<'a, 'v> {
     pub version: ApiVersion,
     pub spec: &'a TaskSpec<'v>,
+    /// The object the spec was read from, when it is not the checked one.
+    pub origin: Option<&'a RefKey>,
     /// Steps (merged over the template), then sidecars; a StepAction's `spec` alone.
     pub containers: Vec<ContainerContext<'a, 'v>>,
 }
@@ -99,6 +104,8 @@ pub struct Findings<'s> {
     settings: &'s Settings,
     items: Vec<Finding>,
     spec_index: u32,
+    /// The object the current spec was read from, when it is not the checked one.
+    origin: Option<RefKey>,
     /// Whether findings beyond [`MAX_FINDINGS`] were left out.
     omitted: bool,
 }
@@ -116,6 +123,47 @@ impl Findings<'_> {
 
     /// Reports a finding with the rule's default level for it.
     pub fn push(&mut self, rule: RuleId, default: Level, site: Site, message: String) {
+        let object = self.origin.clone();
+        self.push_in(rule, default, site, message, object, None);
+    }
+
+    /// A finding at a path of the checked object (a run's binding) about a spec that may come
+    /// from another object, with where it points in that spec.
+    pub fn in_run(
+        &mut self,
+        rule: RuleId,
+        default: Level,
+        c: &ContainerContext<'_, '_>,
+        path: String,
+        related: Option<(String, Option<Span>)>,
+        message: String,
+    ) {
+        let site = Site {
+            subject: self.subject(c),
+            path,
+            span: None,
+            rank: c.rank,
+        };
+        let related = match (c.origin.or(self.origin.as_ref()), related) {
+            (Some(o), Some((path, span))) => Some(Box::new(Related {
+                object: Some(o.clone()),
+                path,
+                span,
+            })),
+            _ => None,
+        };
+        self.push_in(rule, default, site, message, None, related);
+    }
+
+    fn push_in(
+        &mut self,
+        rule: RuleId,
+        default: Level,
+        site: Site,
+        message: String,
+        object: Option<RefKey>,
+        related: Option<Box<Related>>,
+    ) {
         let Some(level) = self.settings.level(rule, default) else {
             return;
         };
@@ -131,8 +179,20 @@ impl Findings<'_> {
             path: site.path,
             span: site.span,
             message,
+            object,
+            related,
             order: (self.spec_index, site.rank, offset),
         });
+    }
+
+    /// `step "build" (spec.steps[0])`, and in a spec read from another object,
+    /// `Task/buildah step "build" (spec.steps[0])`.
+    pub fn subject(&self, c: &ContainerContext<'_, '_>) -> String {
+        let own = c.container().describe();
+        match c.origin.or(self.origin.as_ref()) {
+            Some(o) => format!("{}/{} {own}", o.kind.as_str(), o.name),
+            None => own,
+        }
     }
 
     /// A finding about one container.
@@ -146,12 +206,13 @@ impl Findings<'_> {
         message: String,
     ) {
         let site = Site {
-            subject: c.container().describe(),
+            subject: self.subject(c),
             path,
             span,
             rank: c.rank,
         };
-        self.push(rule, default, site, message);
+        let object = c.origin.cloned().or_else(|| self.origin.clone());
+        self.push_in(rule, default, site, message, object, None);
     }
 
     /// A finding at a position inside a container's script, command or args.
@@ -234,17 +295,36 @@ pub fn rejection_message<'f>(
 /// Checks one object (a Tekton resource as JSON) against the settings: a [`Value`] (what the
 /// policy reads from a request, the CLI from YAML) or a `serde_json::Value`.
 pub fn check_object<D: AsValue + ?Sized>(object: &D, settings: &Settings) -> Report {
-    object.with_value(|object| check_value(object, settings))
+    object.with_value(|object| check_value(object, settings, None))
 }
 
-fn check_value(object: &Value<'_>, settings: &Settings) -> Report {
+/// [`check_object`], following references with `resolver`: a run is checked together with
+/// the Task or Pipeline it names (read with the run's workspace bindings), and steps with the
+/// StepActions they use. A reference that gives nothing is a `reference-unresolved` finding.
+pub fn check_object_with<'r, D: AsValue + ?Sized>(
+    object: &D,
+    settings: &Settings,
+    resolver: &dyn Resolver<'r>,
+) -> Report {
+    object.with_value(|object| check_value(object, settings, Some(resolver)))
+}
+
+fn check_value<'r>(
+    object: &Value<'_>,
+    settings: &Settings,
+    resolver: Option<&dyn Resolver<'r>>,
+) -> Report {
     let mut findings = Findings {
         settings,
         items: Vec::new(),
         spec_index: 0,
+        origin: None,
         omitted: false,
     };
-    let checked = match tekton::read_object(object) {
+    let fetched = resolver.map(|r| refs::fetch(object, r));
+    let refs = fetched.as_ref().map(|f| f.refs());
+    let read = tekton::read_object_with(object, refs.as_ref());
+    let checked = match read {
         Err(bad) => {
             invalid(&mut findings, &bad.path, &bad.message);
             Checked::Invalid
@@ -312,19 +392,59 @@ fn invalid(findings: &mut Findings<'_>, path: &str, message: &str) {
 
 fn check_read_object(obj: &Object<'_>, settings: &Settings, findings: &mut Findings<'_>) {
     for bad in &obj.malformed {
+        findings.origin = bad.origin.map(|i| obj.referenced[i].key.clone());
         invalid(findings, &bad.path, &bad.message);
+    }
+    findings.origin = None;
+    for u in &obj.unresolved {
+        unresolved(obj, u, findings);
     }
     // One work budget for the whole object, shared by all its containers.
     let mut budget = analysis::WORK_BUDGET;
     for (index, spec) in obj.specs.iter().enumerate() {
         findings.spec_index = index as u32;
+        findings.origin = spec.origin.map(|i| obj.referenced[i].key.clone());
         let task = prepare(obj, spec, settings, &mut budget);
         rules::check_task(&task, settings, findings);
     }
+    findings.origin = None;
+}
+
+/// A reference that gave nothing: reported in the checked object, where it (or the reference
+/// to the object that holds it) is written.
+fn unresolved(obj: &Object<'_>, u: &tekton::Unresolved, findings: &mut Findings<'_>) {
+    // The reference inside a referenced Pipeline: report it at the run's `pipelineRef`.
+    let mut at = u.at.as_str();
+    let mut within = String::new();
+    let mut origin = u.origin;
+    while let Some(i) = origin {
+        let r = &obj.referenced[i];
+        if within.is_empty() {
+            within = format!(" (in {}/{} at `{at}`)", r.key.kind.as_str(), r.key.name);
+        }
+        at = &r.at;
+        origin = r.parent;
+    }
+    let what = match &u.key {
+        Some(k) => format!("{}/{}", k.kind.as_str(), k.name),
+        None => format!("the {}", u.kind.as_str()),
+    };
+    let site = Site {
+        subject: format!("`{at}`"),
+        path: at.to_string(),
+        span: None,
+        rank: 0,
+    };
+    findings.push(
+        RuleId::ReferenceUnresolved,
+        Level::Warning,
+        site,
+        format!("{what}{within} is not checked with this run: {}", u.reason),
+    );
 }
 
 fn prepare<'a, 'v>(
-    obj: &Object<'v>,
+    obj: &'a Object<'v>,
     spec: &'a TaskSpec<'v>,
     settings: &Settings,
     budget: &mut u32,
@@ -343,7 +463,9 @@ fn prepare<'a, 'v>(
         } else {
             Files::default()
         };
-        let analysis = analysis::analyze_after(&merged, &spec.params, &inherited, (*budget).max(1));
+        // A StepAction's program reads its own parameters.
+        let params = c.params.as_ref().unwrap_or(&spec.params);
+        let analysis = analysis::analyze_after(&merged, params, &inherited, (*budget).max(1));
         *budget = budget.saturating_sub(analysis.work);
         if c.role == Role::Step {
             written = analysis.files.clone();
@@ -355,7 +477,7 @@ fn prepare<'a, 'v>(
             }
         }
         let image_matches = merged.image.is_some_and(|image| {
-            let resolved = analysis::resolve_value(image, &spec.params);
+            let resolved = analysis::resolve_value(image, params);
             settings.is_buildah_image(&resolved)
         });
         let visible = c.script.is_some() || merged.command.is_some();
@@ -372,11 +494,13 @@ fn prepare<'a, 'v>(
             analysis,
             buildah,
             rank,
+            origin: c.origin.map(|i| &obj.referenced[i].key),
             line_starts: OnceLock::new(),
         });
     }
     TaskContext {
         version: obj.version,
+        origin: spec.origin.map(|i| &obj.referenced[i].key),
         spec,
         containers,
     }

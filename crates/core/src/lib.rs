@@ -18,6 +18,7 @@ mod fxhash;
 pub mod json;
 mod lines;
 pub mod placement;
+pub mod refs;
 pub mod rules;
 pub mod settings;
 pub mod shell;
@@ -28,8 +29,9 @@ pub mod text;
 pub mod yaml;
 
 pub use engine::{
-    Checked, MAX_FINDINGS, Report, check_object, describe_storage, rejection_message,
+    Checked, MAX_FINDINGS, Report, check_object, check_object_with, describe_storage,
+    rejection_message,
 };
-pub use finding::Finding;
+pub use finding::{Finding, Related};
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

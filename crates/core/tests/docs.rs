@@ -2,8 +2,22 @@
 //! structure, states the rule's real default level, and its examples are executed — the
 //! "Example" must trigger the rule and "Use instead" must pass every rule.
 
+use tekton_buildah_core::refs::Index;
 use tekton_buildah_core::rules::RULES;
-use tekton_buildah_core::{Settings, check_object, yaml};
+use tekton_buildah_core::{Finding, Settings, check_object_with, yaml};
+
+/// The findings of every document of a block, each checked with the others at hand (a run
+/// and the Pipeline it names, as the CLI reads a file).
+fn block_findings(block: &str, settings: &Settings) -> Vec<Finding> {
+    let docs = yaml::load(block).unwrap();
+    let mut index = Index::new("in the same example");
+    for d in &docs {
+        index.add(&d.value);
+    }
+    docs.iter()
+        .flat_map(|d| check_object_with(&d.value, settings, &index).findings)
+        .collect()
+}
 
 const HEADINGS: &[&str] = &[
     "## What it does",
@@ -53,27 +67,20 @@ fn examples_trigger_their_rule_and_fixes_pass_every_rule() {
     let settings = Settings::default();
     for rule in RULES {
         let doc = rule.doc();
-        let bad = yaml::load(yaml_block(doc, "## Example")).unwrap();
-        let findings: Vec<_> = bad
-            .iter()
-            .flat_map(|d| check_object(&d.value, &settings).findings)
-            .collect();
+        let findings = block_findings(yaml_block(doc, "## Example"), &settings);
         assert!(
             findings.iter().any(|f| f.rule == *rule),
             "{}: the example gives {:?}",
             rule.id(),
             findings.iter().map(ToString::to_string).collect::<Vec<_>>()
         );
-        let good = yaml::load(yaml_block(doc, "## Use instead")).unwrap();
-        for d in good {
-            let findings = check_object(&d.value, &settings).findings;
-            assert!(
-                findings.is_empty(),
-                "{}: the fix still gives {:?}",
-                rule.id(),
-                findings.iter().map(ToString::to_string).collect::<Vec<_>>()
-            );
-        }
+        let findings = block_findings(yaml_block(doc, "## Use instead"), &settings);
+        assert!(
+            findings.is_empty(),
+            "{}: the fix still gives {:?}",
+            rule.id(),
+            findings.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
     }
 }
 

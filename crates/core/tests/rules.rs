@@ -7,8 +7,9 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use tekton_buildah_core::refs::Index;
 use tekton_buildah_core::rules::RULES;
-use tekton_buildah_core::{RuleId, Settings, check_object, yaml};
+use tekton_buildah_core::{RuleId, Settings, check_object_with, yaml};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -20,8 +21,13 @@ fn render(path: &Path, rule: RuleId) -> String {
     let settings = Settings::for_rule(rule);
     let mut out = String::new();
     let docs = yaml::load(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for doc in docs {
-        for f in check_object(&doc.value, &settings).findings {
+    // The documents of a fixture are at hand for each other's references, as in the CLI.
+    let mut index = Index::new("in the fixture");
+    for doc in &docs {
+        index.add(&doc.value);
+    }
+    for doc in &docs {
+        for f in check_object_with(&doc.value, &settings, &index).findings {
             let span = f
                 .span
                 .map(|s| format!("@{}-{}", s.start, s.end))

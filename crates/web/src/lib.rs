@@ -39,6 +39,9 @@ export interface SettingsObject {
   mandatoryFlags?: Record<string, string[]>;
   computeResources?: { requests?: string[]; limits?: string[] };
   buildahImages?: string[];
+  /** The cluster fetches the Task or Pipeline a run names; the playground always follows
+   * references among the documents of its text. */
+  resolveReferences?: boolean;
   rules?: Record<string, { level: "error" | "warning" | "off" }>;
 }
 

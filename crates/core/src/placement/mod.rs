@@ -425,36 +425,52 @@ pub struct Site {
     /// The field that decides the backing (`spec.volumes[0].emptyDir`), when it is written
     /// in the object.
     pub at: Option<String>,
+    /// `at` is in the run (a binding, the pod template), not in the task.
+    pub in_run: bool,
 }
 
 /// Describes what a path lands on.
 pub fn site(landing: &Landing<'_, '_, '_>) -> Site {
+    let mut site = site_of(landing);
+    if let Landing::Mount(m) = landing {
+        site.in_run = m.in_run && site.at.is_some();
+    }
+    site
+}
+
+fn site_of(landing: &Landing<'_, '_, '_>) -> Site {
     let Landing::Mount(m) = landing else {
         return Site {
             what: "the container's own filesystem".into(),
             at: None,
+            in_run: false,
         };
     };
     match m.of {
         MountOf::Volume(mount, _) | MountOf::MissingVolume(mount) if mount.read_only => Site {
             what: format!("volume `{}` mounted `readOnly` at `{}`", mount.name, m.at),
             at: Some(format!("{}.readOnly", mount.path)),
+            in_run: false,
         },
         MountOf::Volume(_, v) => Site {
             what: format!("{} volume `{}`", source_noun(v.source, v.memory), v.name),
             at: Some(v.source_path()),
+            in_run: false,
         },
         MountOf::MissingVolume(mount) => Site {
             what: format!("volume `{}`, which the run's pod template adds", mount.name),
             at: Some(mount.path.clone()),
+            in_run: false,
         },
         MountOf::Workspace(d, _) if d.read_only => Site {
             what: format!("workspace `{}`, declared `readOnly`", d.name),
             at: Some(format!("{}.readOnly", d.path)),
+            in_run: false,
         },
         MountOf::Workspace(d, None) => Site {
             what: format!("workspace `{}`, bound when the task runs", d.name),
             at: None,
+            in_run: false,
         },
         MountOf::Workspace(d, Some(b)) => match &b.volume {
             Some(v) => Site {
@@ -473,6 +489,7 @@ pub fn site(landing: &Landing<'_, '_, '_>) -> Site {
                     )
                 },
                 at: Some(v.source_path()),
+                in_run: false,
             },
             None => Site {
                 what: format!(
@@ -480,11 +497,13 @@ pub fn site(landing: &Landing<'_, '_, '_>) -> Site {
                     d.name
                 ),
                 at: None,
+                in_run: false,
             },
         },
         MountOf::Tekton => Site {
             what: format!("Tekton's own emptyDir at `{}`", m.at),
             at: None,
+            in_run: false,
         },
     }
 }

@@ -25,6 +25,8 @@ pub struct Mount<'t, 'v> {
     /// Where it is mounted, normalised.
     pub at: String,
     pub of: MountOf<'t, 'v>,
+    /// What backs it is written in the run (its bindings, its pod template), not the task.
+    pub in_run: bool,
 }
 
 /// Tekton's own `emptyDir` volumes, mounted in every step.
@@ -38,22 +40,25 @@ pub fn mounts<'t, 'v>(
     let storage = &task.spec.storage;
     let mut out = Vec::new();
     for m in &c.merged.volume_mounts {
-        let volume = storage
-            .volumes
-            .iter()
-            .find(|v| v.name == m.name)
-            .or_else(|| {
-                storage
-                    .run
-                    .as_ref()
-                    .and_then(|r| r.pod.volumes.iter().find(|v| v.name == m.name))
-            });
+        let own = storage.volumes.iter().find(|v| v.name == m.name);
+        let from_pod = || {
+            storage
+                .run
+                .as_ref()
+                .and_then(|r| r.pod.volumes.iter().find(|v| v.name == m.name))
+        };
+        let (of, in_run) = match own {
+            Some(v) => (MountOf::Volume(m, v), false),
+            None => match from_pod() {
+                Some(v) => (MountOf::Volume(m, v), true),
+                None => (MountOf::MissingVolume(m), false),
+            },
+        };
         out.push(Mount {
             at: normalize(m.mount_path),
-            of: match volume {
-                Some(v) => MountOf::Volume(m, v),
-                None => MountOf::MissingVolume(m),
-            },
+            of,
+            // A `readOnly` mount is fixed in the task, whatever the run adds.
+            in_run: in_run && !m.read_only,
         });
     }
     let own = c.container().workspaces.as_deref();
@@ -78,12 +83,14 @@ pub fn mounts<'t, 'v>(
         out.push(Mount {
             at: normalize(&at),
             of: MountOf::Workspace(decl, binding),
+            in_run: !decl.read_only && binding.is_some_and(|b| b.volume.is_some()),
         });
     }
     for at in TEKTON_MOUNTS {
         out.push(Mount {
             at: at.to_string(),
             of: MountOf::Tekton,
+            in_run: false,
         });
     }
     out

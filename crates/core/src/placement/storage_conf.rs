@@ -2,9 +2,9 @@
 //! system file, `rootless_storage_path`) in its `[storage]` table.
 //!
 //! Hand-written rather than through the `toml` crate: it reads two string keys of one table,
-//! of files a Task writes with a heredoc, and a whole TOML parser would grow policy.wasm by
-//! about a tenth for that (measured: +62 KB with `toml` 0.9 and only its parser enabled).
-//! Anything it does not understand makes the answer unknown, never a guess.
+//! of files a Task writes with a heredoc, and a whole TOML parser would be linked into
+//! policy.wasm for that. Anything it does not understand makes the answer unknown, never a
+//! guess.
 
 /// What a `storage.conf` says about the storage root.
 #[derive(Debug, Clone, PartialEq, Eq)]

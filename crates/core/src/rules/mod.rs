@@ -48,6 +48,8 @@ pub enum RuleId {
     CapabilityNotAllowed,
     CapabilityMissing,
     BuildahUnanalyzable,
+    /// A reference a run makes gives nothing to check (not found, a lookup error, a resolver).
+    ReferenceUnresolved,
     /// Not a configurable rule: the object itself is malformed where the policy must read it.
     InvalidObject,
 }
@@ -64,6 +66,7 @@ pub const RULES: &[RuleId] = &[
     RuleId::CapabilityNotAllowed,
     RuleId::CapabilityMissing,
     RuleId::BuildahUnanalyzable,
+    RuleId::ReferenceUnresolved,
     RuleId::InvalidObject,
 ];
 
@@ -80,6 +83,7 @@ impl RuleId {
             RuleId::CapabilityNotAllowed => "capability-not-allowed",
             RuleId::CapabilityMissing => "capability-missing",
             RuleId::BuildahUnanalyzable => "buildah-unanalyzable",
+            RuleId::ReferenceUnresolved => "reference-unresolved",
             RuleId::InvalidObject => "invalid-object",
         }
     }
@@ -118,6 +122,9 @@ impl RuleId {
             RuleId::CapabilityNotAllowed => "containers add only allowed capabilities",
             RuleId::CapabilityMissing => "buildah steps add the capabilities buildah needs",
             RuleId::BuildahUnanalyzable => "what a buildah step runs can be read before it runs",
+            RuleId::ReferenceUnresolved => {
+                "the Task, Pipeline or StepAction a run refers to can be found and read"
+            }
             RuleId::InvalidObject => {
                 "the object has the shape Tekton requires where the policy reads it"
             }
@@ -128,7 +135,9 @@ impl RuleId {
     pub fn default_level_text(self) -> &'static str {
         match self {
             RuleId::StepResourcesField => "error on v1, warning on v1beta1",
-            RuleId::CapabilityMissing | RuleId::BuildahUnanalyzable => "warning",
+            RuleId::CapabilityMissing
+            | RuleId::BuildahUnanalyzable
+            | RuleId::ReferenceUnresolved => "warning",
             _ => "error",
         }
     }
@@ -163,6 +172,9 @@ impl RuleId {
             }
             RuleId::BuildahUnanalyzable => {
                 include_str!("../../../../docs/rules/buildah-unanalyzable.md")
+            }
+            RuleId::ReferenceUnresolved => {
+                include_str!("../../../../docs/rules/reference-unresolved.md")
             }
             RuleId::InvalidObject => include_str!("../../../../docs/rules/invalid-object.md"),
         }

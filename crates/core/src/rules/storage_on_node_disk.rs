@@ -29,6 +29,8 @@ struct Group<'i> {
     backing: Backing,
     /// The field that decides the backing (`None`: nothing is mounted there).
     at: Option<String>,
+    /// `at` is in the run that binds the task, not in the task.
+    in_run: bool,
     /// The kind of mount, for the advice.
     mount: MountKind,
     calls: Vec<&'i Invocation>,
@@ -102,7 +104,7 @@ fn add<'i>(
     inv: &'i Invocation,
     path: &BuildPath,
 ) {
-    let Site { what, at } = placement::site(landing);
+    let Site { what, at, in_run } = placement::site(landing);
     let mount = match landing {
         Landing::Mount(m) => match m.of {
             MountOf::Volume(vm, _) | MountOf::MissingVolume(vm) if vm.read_only => {
@@ -130,6 +132,7 @@ fn add<'i>(
                 kind: path.kind,
                 backing,
                 at,
+                in_run,
                 mount,
                 calls: Vec::new(),
                 paths: Vec::new(),
@@ -177,6 +180,12 @@ fn report(c: &ContainerContext<'_, '_>, g: &Group<'_>, out: &mut Findings<'_>) {
     });
     m.push_str(advice(g));
     match &g.at {
+        // The run's binding: where the fix goes; the related place is the call, in the task.
+        Some(at) if g.in_run => {
+            let call = first.report_loc();
+            let related = Some((c.path_of(call), Some(call.span)));
+            out.in_run(RULE, Level::Error, c, at.clone(), related, m);
+        }
         Some(at) => out.container(RULE, Level::Error, c, at.clone(), None, m),
         None => out.at(RULE, Level::Error, c, first.report_loc(), m),
     }

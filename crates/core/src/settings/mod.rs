@@ -170,6 +170,10 @@ pub struct Settings {
     pub mandatory_flags: Vec<FlagRequirement>,
     pub compute_resources: ResourceRequirement,
     pub buildah_images: Vec<Text>,
+    /// The policy fetches the Task or Pipeline a run names from the cluster (Kubewarden's
+    /// context-aware host capability) and checks the run with it. The CLI and the playground
+    /// always follow references among the documents they read.
+    pub resolve_references: bool,
     levels: [Option<LevelSetting>; RULES.len()],
 }
 
@@ -201,6 +205,7 @@ pub const KEYS: &[&str] = &[
     "mandatoryFlags",
     "computeResources",
     "buildahImages",
+    "resolveReferences",
     "rules",
 ];
 
@@ -215,6 +220,7 @@ impl Default for Settings {
             mandatory_flags: default_mandatory_flags(),
             compute_resources: default_compute_resources(),
             buildah_images: default_buildah_images(),
+            resolve_references: false,
             levels: [None; RULES.len()],
         }
     }
@@ -283,6 +289,17 @@ impl Settings {
             buildah_images: match given("buildahImages") {
                 Some(v) => string_list(v, &"buildahImages", &mut p),
                 None => default_buildah_images(),
+            },
+            resolve_references: match given("resolveReferences") {
+                None | Some(Value::Bool(false)) => false,
+                Some(Value::Bool(true)) => true,
+                Some(other) => {
+                    p.push(format!(
+                        "resolveReferences: expected true or false, found {}",
+                        describe(other)
+                    ));
+                    false
+                }
             },
             levels: match given("rules") {
                 Some(v) => levels(v, &mut p),
@@ -444,6 +461,7 @@ pub fn defaults_json() -> serde_json::Value {
             "limits": ["memory", "cpu"]
         },
         "buildahImages": ["*buildah*"],
+        "resolveReferences": false,
         "rules": {}
     })
 }

@@ -1,7 +1,7 @@
 //! One container of a task: a step, a sidecar, the `stepTemplate`, or a StepAction's `spec`.
 
 use super::storage::{RunAs, StepWorkspace, VolumeMount};
-use super::{ApiVersion, Reader, describe, field_path, index_path};
+use super::{ApiVersion, Params, Reader, describe, field_path, index_path};
 use crate::json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,14 @@ pub struct Container<'v> {
     pub volume_mounts: Vec<VolumeMount<'v>>,
     /// The step's own `workspaces` (it then mounts only these), when it lists them.
     pub workspaces: Option<Vec<StepWorkspace<'v>>>,
+    /// Parameters of its own (a StepAction's, with the values the step gives), instead of
+    /// the task's.
+    pub params: Option<Params<'v>>,
+    /// The literal `params` a step gives the StepAction it uses (`ref`).
+    pub given_params: Option<Vec<(&'v str, &'v str)>>,
+    /// Read from another object than its task (a StepAction): an index into the object's
+    /// `referenced`.
+    pub origin: Option<usize>,
 }
 
 impl Container<'_> {
@@ -114,6 +122,14 @@ impl<'v> Reader<'v> {
         let security = self.security(c, &path);
         let volume_mounts = self.volume_mounts(c, &path);
         let workspaces = self.step_workspaces(c, &path);
+        let given_params = uses_ref.then(|| {
+            c.get("params")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?)))
+                .collect()
+        });
         let (right, wrong) = match self.version {
             ApiVersion::V1 => ("computeResources", "resources"),
             _ => ("resources", "computeResources"),
@@ -149,6 +165,9 @@ impl<'v> Reader<'v> {
             v1beta1_resources,
             volume_mounts,
             workspaces,
+            params: None,
+            given_params,
+            origin: None,
         }
     }
 

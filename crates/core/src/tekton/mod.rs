@@ -7,11 +7,13 @@
 //! [`Malformed`] problem with its path, and the rest of the object is still read.
 
 mod container;
+mod follow;
 mod merge;
 mod params;
 mod storage;
 
 pub use container::{Container, EnvVar, ResourceNames, Role, Security};
+pub use follow::{Referenced, Unresolved};
 pub use merge::{MergedContainer, merge_step};
 pub use params::{ParamDefault, Params, TektonRef, resolve_ref};
 pub use storage::{
@@ -20,6 +22,7 @@ pub use storage::{
 };
 
 use crate::json::{Map, Value};
+use crate::refs::Refs;
 
 /// `base.key`: a field's path. Paths are built for every field the reader visits, so this
 /// avoids the formatting machinery.
@@ -102,6 +105,8 @@ impl Kind {
 pub struct Malformed {
     pub path: String,
     pub message: String,
+    /// Found in an object the checked one refers to (an index into [`Object::referenced`]).
+    pub origin: Option<usize>,
 }
 
 /// Steps, sidecars and template of one task definition (a Task's `spec`, an embedded
@@ -117,6 +122,8 @@ pub struct TaskSpec<'v> {
     pub sidecars: Vec<Container<'v>>,
     /// Volumes, workspaces and, in a run, their bindings: where files land.
     pub storage: SpecStorage<'v>,
+    /// Read from an object the checked one refers to (an index into [`Object::referenced`]).
+    pub origin: Option<usize>,
 }
 
 /// What the policy reads from one object.
@@ -127,6 +134,10 @@ pub struct Object<'v> {
     pub name: Option<&'v str>,
     pub specs: Vec<TaskSpec<'v>>,
     pub malformed: Vec<Malformed>,
+    /// The objects it refers to that were read with it (when references are followed).
+    pub referenced: Vec<Referenced>,
+    /// References that gave nothing to read, and why.
+    pub unresolved: Vec<Unresolved>,
 }
 
 /// Why an object is not checked.
@@ -144,10 +155,20 @@ const MAX_PIPELINE_NESTING: usize = 8;
 /// Reads an object. `Err(Malformed)` when the document itself is not a JSON object or its
 /// `apiVersion`/`kind` are not strings.
 pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>, Malformed> {
+    read_object_with(value, None)
+}
+
+/// Reads an object and, with `refs`, what it refers to: a run's Task or Pipeline (read with
+/// the run's bindings) and the StepActions its steps use.
+pub fn read_object_with<'v>(
+    value: &'v Value<'v>,
+    refs: Option<&'v Refs<'v, 'v>>,
+) -> Result<Result<Object<'v>, Skip>, Malformed> {
     let Some(obj) = value.as_object() else {
         return Err(Malformed {
             path: String::new(),
             message: format!("expected an object, found {}", describe(value)),
+            origin: None,
         });
     };
     let api_version = match obj.get("apiVersion") {
@@ -157,6 +178,7 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
             return Err(Malformed {
                 path: "apiVersion".into(),
                 message: format!("expected a string, found {}", describe(other)),
+                origin: None,
             });
         }
     };
@@ -167,6 +189,7 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
             return Err(Malformed {
                 path: "kind".into(),
                 message: format!("expected a string, found {}", describe(other)),
+                origin: None,
             });
         }
     };
@@ -208,6 +231,11 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         specs: Vec::new(),
         scope: None,
         task_run_specs: Vec::new(),
+        refs,
+        origin: None,
+        referenced: Vec::new(),
+        unresolved_refs: Vec::new(),
+        namespace: crate::refs::namespace_of(value),
     };
     let name = obj
         .get("metadata")
@@ -230,20 +258,30 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         Some(spec) => match kind {
             Kind::Task | Kind::ClusterTask => reader.task_spec(spec, "spec".into()),
             Kind::TaskRun => {
-                if let Some(ts) = reader.object_field(spec, "taskSpec", || "spec.taskSpec".into()) {
+                let ts = reader.object_field(spec, "taskSpec", || "spec.taskSpec".into());
+                let tr = reader.object_field(spec, "taskRef", || "spec.taskRef".into());
+                if ts.is_some() || (tr.is_some() && reader.refs.is_some()) {
                     let pod = reader.pod_template(spec, "podTemplate", "spec");
                     reader.scope = Some(reader.run_scope(spec, pod));
+                }
+                if let Some(ts) = ts {
                     reader.task_spec(ts, "spec.taskSpec".into());
+                } else if let Some(tr) = tr {
+                    reader.follow_task_ref(tr, "spec.taskRef".into());
                 }
             }
             Kind::Pipeline => reader.pipeline_spec(spec, "spec", 0),
             Kind::PipelineRun => {
-                if let Some(ps) =
-                    reader.object_field(spec, "pipelineSpec", || "spec.pipelineSpec".into())
-                {
+                let ps = reader.object_field(spec, "pipelineSpec", || "spec.pipelineSpec".into());
+                let pr = reader.object_field(spec, "pipelineRef", || "spec.pipelineRef".into());
+                if ps.is_some() || (pr.is_some() && reader.refs.is_some()) {
                     let pod = reader.pipeline_run_pods(spec);
                     reader.scope = Some(reader.run_scope(spec, pod));
+                }
+                if let Some(ps) = ps {
                     reader.pipeline_spec(ps, "spec.pipelineSpec", 0);
+                } else if let Some(pr) = pr {
+                    reader.follow_pipeline_ref(pr, "spec.pipelineRef".into());
                 }
             }
             Kind::StepAction => reader.step_action(spec),
@@ -255,6 +293,8 @@ pub fn read_object<'v>(value: &'v Value<'v>) -> Result<Result<Object<'v>, Skip>,
         name,
         specs: reader.specs,
         malformed: reader.malformed,
+        referenced: reader.referenced,
+        unresolved: reader.unresolved_refs,
     }))
 }
 
@@ -278,6 +318,14 @@ struct Reader<'v> {
     scope: Option<storage::BindingScope<'v>>,
     /// A PipelineRun's `taskRunSpecs` pod templates, by pipeline task name.
     task_run_specs: Vec<(&'v str, PodTemplate<'v>)>,
+    /// The objects references name, when they are followed.
+    refs: Option<&'v Refs<'v, 'v>>,
+    /// While reading a referenced object: its index in `referenced`.
+    origin: Option<usize>,
+    referenced: Vec<Referenced>,
+    unresolved_refs: Vec<Unresolved>,
+    /// The namespace of the checked object (references are looked up there).
+    namespace: Option<&'v str>,
 }
 
 impl<'v> Reader<'v> {
@@ -285,6 +333,7 @@ impl<'v> Reader<'v> {
         self.malformed.push(Malformed {
             path: path.to_string(),
             message,
+            origin: self.origin,
         });
     }
 
@@ -369,6 +418,12 @@ impl<'v> Reader<'v> {
                     if !custom {
                         self.task_spec(ts, ts_path());
                     }
+                } else if self.scope.is_some()
+                    && self.refs.is_some()
+                    && let Some(tr) = task.get("taskRef").and_then(Value::as_object)
+                {
+                    // In a run: the Task it names, with the run's bindings.
+                    self.follow_task_ref(tr, field_path(&task_path, "taskRef"));
                 }
                 let ps_path = || field_path(&task_path, "pipelineSpec");
                 if let Some(ps) = self.object_field(task, "pipelineSpec", ps_path) {
@@ -405,7 +460,16 @@ impl<'v> Reader<'v> {
             for (i, item) in list.iter().enumerate() {
                 let item_path = index_path(&list_path, i);
                 match item.as_object() {
-                    Some(c) => out.push(self.container(c, role, i, item_path)),
+                    Some(c) => {
+                        let mut container = self.container(c, role, i, item_path);
+                        if container.uses_ref
+                            && self.refs.is_some()
+                            && let Some(r) = c.get("ref").and_then(Value::as_object)
+                        {
+                            self.follow_step_ref(&mut container, r);
+                        }
+                        out.push(container);
+                    }
                     None => self.problem(
                         &item_path,
                         format!("expected an object, found {}", describe(item)),
@@ -421,6 +485,7 @@ impl<'v> Reader<'v> {
             steps,
             sidecars,
             storage,
+            origin: self.origin,
         });
     }
 
@@ -435,6 +500,7 @@ impl<'v> Reader<'v> {
             steps: vec![step],
             sidecars: Vec::new(),
             storage: SpecStorage::default(),
+            origin: self.origin,
         });
     }
 
