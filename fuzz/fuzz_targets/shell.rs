@@ -7,7 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 use std::sync::OnceLock;
-use tekton_buildah_core::{Settings, check_object, json};
+use tekton_buildah_core::{Settings, check_object};
+use tekton_buildah_fuzz::keys_reversed;
 
 fn settings() -> &'static Settings {
     static S: OnceLock<Settings> = OnceLock::new();
@@ -55,21 +56,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = check_object(&task(&step), settings());
     }
 });
-
-/// `v` as the engine's own JSON value with every object's keys in reverse order (serde_json
-/// keeps them sorted, so the engine sees them unsorted).
-fn keys_reversed(v: &serde_json::Value) -> json::Value<'static> {
-    match v {
-        serde_json::Value::Object(m) => {
-            let mut out = json::Map::new();
-            for (k, x) in m.iter().rev() {
-                out.push(k.clone(), keys_reversed(x));
-            }
-            json::Value::Object(out)
-        }
-        serde_json::Value::Array(items) => {
-            json::Value::Array(items.iter().map(keys_reversed).collect())
-        }
-        other => json::Value::from(other).into_owned(),
-    }
-}
