@@ -53,8 +53,10 @@ lint:
 check-wasm-targets:
 	$(CARGO) build --locked -q -p tekton-buildah-core --target wasm32-unknown-unknown
 
+# The web crate's Rust tests run natively (no browser): web-test covers the built package.
 unit:
-	$(CARGO) test --locked -p tekton-buildah-core -p tekton-buildah-lint --all-features
+	$(CARGO) test --locked -p tekton-buildah-core -p tekton-buildah-lint -p tekton-buildah-web \
+		--all-features
 
 # The registry round trip (e2e-tests/tests/registry.rs) pushes annotated-policy.wasm.
 e2e: policy.wasm annotated-policy.wasm

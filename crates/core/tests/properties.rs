@@ -1,13 +1,19 @@
 //! Properties of the verdict, on generated Tasks whose steps run generated buildah scripts:
 //! - it does not depend on how the YAML is written (block or flow style, key order, quoting,
 //!   the script as a literal block or a quoted string) nor on line-continuation style;
+//! - it does not depend on the order of an object's keys, which JSON and YAML leave open;
 //! - adding a comment or an `echo` line never changes the findings;
-//! - it is deterministic;
+//! - it is deterministic: another process (other hash seeds, other addresses), checking the
+//!   same objects in the opposite order, gives the same findings, byte for byte;
 //! - inserting a compliant option never adds a finding.
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
-use tekton_buildah_core::{Finding, RuleId, Settings, check_object, yaml};
+use tekton_buildah_core::json::AsValue;
+use tekton_buildah_core::text::check_text;
+use tekton_buildah_core::{Finding, RuleId, Settings, check_object, json as core_json, yaml};
 
 /// One line of a generated script.
 #[derive(Debug, Clone)]
@@ -391,7 +397,7 @@ fn key(f: &Finding) -> (String, String, String) {
     (f.rule.id().to_string(), f.path.clone(), message)
 }
 
-fn findings(v: &Value) -> Vec<(String, String, String)> {
+fn findings(v: &impl AsValue) -> Vec<(String, String, String)> {
     let mut k: Vec<_> = check_object(v, &Settings::default())
         .findings
         .iter()
@@ -414,7 +420,8 @@ proptest! {
         let text = yaml_text(&reference, s);
         let docs = yaml::load(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(&docs[0].value, &reference, "{}", text);
-        prop_assert_eq!(&findings(&docs[0].value.to_serde()), &want);
+        // As read (keys in the order written); `to_serde` would sort them again.
+        prop_assert_eq!(&findings(&docs[0].value), &want);
     }
 
     #[test]
@@ -437,12 +444,13 @@ proptest! {
     }
 
     #[test]
-    fn the_verdict_is_deterministic(t in task()) {
+    fn the_verdict_does_not_depend_on_key_order(t in task(), seed in any::<u64>()) {
         let v = to_json(&t, Continuation::EachOption);
-        let a = check_object(&v, &Settings::default());
-        let b = check_object(&v, &Settings::default());
-        prop_assert_eq!(&a.findings, &b.findings);
-        prop_assert_eq!(a.rejection_message(), b.rejection_message());
+        // serde_json's map keeps keys sorted: that is the order the engine sees from `v`.
+        let sorted = check_object(&v, &Settings::default());
+        let shuffled = check_object(&with_keys_shuffled(&v, &mut Shuffle(seed | 1)), &Settings::default());
+        prop_assert_eq!(&shuffled.findings, &sorted.findings);
+        prop_assert_eq!(shuffled.rejection_message(), sorted.rejection_message());
     }
 
     #[test]
@@ -484,4 +492,115 @@ proptest! {
             prop_assert!(before.contains(f), "new finding {:?}", f);
         }
     }
+}
+
+/// A small xorshift generator for shuffles.
+struct Shuffle(u64);
+
+impl Shuffle {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// `v` as the engine's own JSON value, every object's keys in a shuffled order (lists keep
+/// theirs: their order means something).
+fn with_keys_shuffled(v: &Value, rng: &mut Shuffle) -> core_json::Value<'static> {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            for i in (1..entries.len()).rev() {
+                entries.swap(i, rng.below(i + 1));
+            }
+            let mut out = core_json::Map::new();
+            for (k, x) in entries {
+                out.push(k.clone(), with_keys_shuffled(x, rng));
+            }
+            core_json::Value::Object(out)
+        }
+        Value::Array(items) => {
+            core_json::Value::Array(items.iter().map(|x| with_keys_shuffled(x, rng)).collect())
+        }
+        other => core_json::Value::from(other).into_owned(),
+    }
+}
+
+/// Set in the second process of [`the_verdict_is_the_same_in_another_process`]: where it
+/// writes its verdicts.
+const OTHER_PROCESS: &str = "TEKTON_BUILDAH_VERDICTS_OUT";
+const SAME_IN_ANOTHER_PROCESS: &str = "the_verdict_is_the_same_in_another_process";
+
+/// The same generated Tasks (and YAML styles) in every process: a fixed seed.
+fn fixed_cases(n: usize) -> Vec<(Task, Style)> {
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[0x5e; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = (task(), style());
+    (0..n)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+/// Everything the adapters show of one case: the policy's report for the object, and the
+/// CLI's for the object written as YAML (findings at their lines and columns).
+fn verdict((t, s): &(Task, Style)) -> String {
+    let v = to_json(t, Continuation::EachOption);
+    let report = check_object(&v, &Settings::default());
+    let text = check_text(&yaml_text(&v, *s), &Settings::default());
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n",
+        report.checked,
+        report.findings,
+        report.rejection_message(),
+        text.findings,
+        text.errors
+    )
+}
+
+/// Runs the engine on the same objects here and in a second process that checks them in the
+/// opposite order: anything that reaches the output from a randomly seeded hash map, from
+/// memory addresses or from state left by an earlier check makes them differ.
+#[test]
+fn the_verdict_is_the_same_in_another_process() {
+    let cases = fixed_cases(200);
+    if let Some(out) = std::env::var_os(OTHER_PROCESS) {
+        let mut verdicts: Vec<String> = cases.iter().rev().map(verdict).collect();
+        verdicts.reverse();
+        std::fs::write(out, verdicts.join("\u{1e}")).unwrap();
+        return;
+    }
+    let here: Vec<String> = cases.iter().map(verdict).collect();
+    let out = std::env::temp_dir().join(format!("tekton-buildah-verdicts-{}", std::process::id()));
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([SAME_IN_ANOTHER_PROCESS, "--exact", "--test-threads=1", "-q"])
+        .env(OTHER_PROCESS, &out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the second process failed: {status}");
+    let there = std::fs::read_to_string(&out).expect("the second process wrote its verdicts");
+    let _ = std::fs::remove_file(&out);
+    let there: Vec<&str> = there.split('\u{1e}').collect();
+    assert_eq!(there.len(), here.len());
+    for ((case, a), b) in cases.iter().zip(&here).zip(there) {
+        if let Some((x, y)) = a.lines().zip(b.lines()).find(|(x, y)| x != y) {
+            panic!(
+                "another process gives another verdict for\n{}\n--- here\n{x}\n--- there\n{y}",
+                serde_json::to_string(&to_json(&case.0, Continuation::EachOption)).unwrap()
+            );
+        }
+        assert_eq!(a, b);
+    }
+    // Most cases must have findings, or the comparison says little.
+    let with_findings = cases.iter().filter(|c| {
+        !check_object(
+            &to_json(&c.0, Continuation::EachOption),
+            &Settings::default(),
+        )
+        .findings
+        .is_empty()
+    });
+    assert!(with_findings.count() > 150);
 }
