@@ -3,16 +3,22 @@
 //! width of the token it is about, documents that are not valid YAML reported with their
 //! position. Settings written as YAML or JSON text are read here too.
 //!
+//! A run is checked with the Task or Pipeline it names when that object is among the
+//! documents at hand (see `crate::refs`): what the run's bindings cause is reported at the run,
+//! with where the Task writes the path as a related location; the Task's own problems are
+//! reported at the Task, once.
+//!
 //! Columns are counted in characters; an adapter that needs another unit (UTF-16 code units
 //! for editors) converts them with the text at hand.
 
-use crate::engine::{Checked, check_object};
-use crate::finding::Finding;
+use crate::engine::{Checked, check_object_with};
+use crate::finding::{Finding, Related};
 use crate::json::Value;
+use crate::refs::{Index, Resolver, indexable};
 use crate::settings::{Settings, SettingsError, settings_in};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
-use crate::yaml::{self, YamlError};
+use crate::yaml::{self, Document, YamlError};
 use std::fmt;
 
 /// A finding placed in the text.
@@ -30,6 +36,22 @@ pub struct LocatedFinding {
     /// start of the script or field that contains it (the message then says where inside,
     /// e.g. "script line 4").
     pub exact: bool,
+    /// Another place the finding points to (where a referenced Task writes the path that
+    /// lands on this run's binding).
+    pub related: Option<RelatedLocation>,
+}
+
+/// A place in this text or another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLocation {
+    /// The file, when it is another one (the CLI's files).
+    pub file: Option<String>,
+    /// 1-based number of the document in its text.
+    pub document: usize,
+    pub line: u32,
+    pub col: u32,
+    /// What is there, in words: `Task/buildah step "build" (spec.steps[0].script)`.
+    pub what: String,
 }
 
 impl LocatedFinding {
@@ -93,10 +115,53 @@ impl TextReport {
     }
 }
 
-/// Checks every document of `text` on its own, the way the API server receives them.
+/// Checks every document of `text` on its own, the way the API server receives them, each
+/// run with the objects it names among the other documents.
 pub fn check_text(text: &str, settings: &Settings) -> TextReport {
+    let docs = yaml::load_documents(text);
+    let mut index = Index::new("among the documents of this file");
+    for d in docs.iter().flatten() {
+        index.add(&d.value);
+    }
+    let related = |r: &Related| locate_related(&docs, r);
+    check_documents(&docs, settings, &index, &related)
+}
+
+/// Where a related place is, among `docs`.
+pub fn locate_related(
+    docs: &[Result<Document<'_>, YamlError>],
+    r: &Related,
+) -> Option<RelatedLocation> {
+    let key = r.object.as_ref()?;
+    docs.iter().enumerate().find_map(|(i, d)| {
+        let d = d.as_ref().ok()?;
+        let (kind, namespace, name) = indexable(&d.value)?;
+        let same_ns =
+            key.namespace.is_none() || namespace.is_none() || namespace == key.namespace.as_deref();
+        (kind == key.kind && name == key.name && same_ns).then(|| {
+            let at = d.locate(&r.path, r.span);
+            RelatedLocation {
+                file: None,
+                document: i + 1,
+                line: at.pos.line,
+                col: at.pos.col,
+                what: format!("{}/{} `{}`", key.kind.as_str(), key.name, r.path),
+            }
+        })
+    })
+}
+
+/// Checks documents already read (`load_documents`), with `resolver` for the objects runs
+/// name and `related` to place related locations. Findings inside a referenced object are
+/// left to that object's own check (they are reported where it is written).
+pub fn check_documents<'v>(
+    docs: &[Result<Document<'_>, YamlError>],
+    settings: &Settings,
+    resolver: &dyn Resolver<'v>,
+    related: &dyn Fn(&Related) -> Option<RelatedLocation>,
+) -> TextReport {
     let mut report = TextReport::default();
-    for (i, doc) in yaml::load_documents(text).into_iter().enumerate() {
+    for (i, doc) in docs.iter().enumerate() {
         let document = i + 1;
         let doc = match doc {
             Ok(d) => d,
@@ -110,8 +175,11 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
                 continue;
             }
         };
-        let checked = check_object(&doc.value, settings);
+        let checked = check_object_with(&doc.value, settings, resolver);
         for finding in checked.findings {
+            if finding.object.is_some() {
+                continue;
+            }
             let at = doc.locate(&finding.path, finding.span);
             let width = match (at.exact, finding.span) {
                 (true, Some(span)) => token_width(&doc.value, &finding.path, span),
@@ -119,6 +187,7 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
                 (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
                 _ => 0,
             };
+            let related = finding.related.as_deref().and_then(related);
             report.findings.push(LocatedFinding {
                 finding,
                 document,
@@ -126,6 +195,7 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
                 col: at.pos.col,
                 width,
                 exact: at.exact,
+                related,
             });
         }
         let text_at = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(str::to_string);

@@ -81,7 +81,10 @@ fn main() -> ExitCode {
                 "{} {}/{}",
                 file.display(),
                 doc["kind"].as_str().unwrap_or("?"),
-                doc["metadata"]["name"].as_str().unwrap_or("?")
+                doc["metadata"]["name"]
+                    .as_str()
+                    .or_else(|| doc["metadata"]["generateName"].as_str())
+                    .unwrap_or("?")
             );
             match policy.validate(&doc, &settings) {
                 Ok(r) => {
