@@ -9,10 +9,12 @@
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use serde::Deserialize;
+use std::borrow::Cow;
 use tekton_buildah_core::json::{Reader, Value};
-use tekton_buildah_core::{Checked, Report, Settings, check_object};
+use tekton_buildah_core::{Checked, Report, Settings, check_object, check_object_with};
 
 pub mod arena;
+pub mod cluster;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
@@ -61,6 +63,9 @@ struct Payload<'a> {
 struct AdmissionRequest<'a> {
     #[serde(default, borrow)]
     object: Value<'a>,
+    /// The namespace of a namespaced object (where a run's references are looked up).
+    #[serde(default, borrow)]
+    namespace: Option<Cow<'a, str>>,
 }
 
 /// The payload through the direct reader (`json::Reader`), reading only `settings` and
@@ -76,17 +81,28 @@ fn read_payload(text: &str) -> Option<Payload<'_>> {
             Some(())
         }
         "request" if request.is_none() => {
-            let mut object = None;
+            let (mut object, mut namespace) = (None, None);
             r.object(|key, r| match key.as_ref() {
                 "object" if object.is_none() => {
                     object = Some(r.value()?);
                     Some(())
                 }
-                "object" => None,
+                "namespace" if namespace.is_none() => {
+                    namespace = Some(r.value()?);
+                    Some(())
+                }
+                "object" | "namespace" => None,
                 _ => r.skip(),
             })?;
+            let namespace = match namespace {
+                None | Some(Value::Null) => None,
+                Some(Value::String(ns)) => Some(ns),
+                // Not a string: serde_json reads it and says what is wrong.
+                Some(_) => return None,
+            };
             request = Some(AdmissionRequest {
                 object: object.unwrap_or_default(),
+                namespace,
             });
             Some(())
         }
@@ -122,11 +138,19 @@ pub fn validate(payload: &[u8]) -> ValidationResponse {
         Ok(s) => s,
         Err(e) => return reject(e.to_string()),
     };
-    if payload.request.object.is_null() {
+    let request = payload.request;
+    if request.object.is_null() {
         // DELETE and CONNECT carry no object: nothing to check.
         return accept(Vec::new());
     }
-    response(&check_object(&payload.request.object, &settings))
+    if settings.resolve_references {
+        // A run is checked with the Task or Pipeline it names, fetched from the cluster.
+        let namespace = request.namespace.filter(|ns| !ns.is_empty());
+        let cluster =
+            cluster::Cluster::new(namespace.map(Cow::into_owned), cluster::host_get_resource);
+        return response(&check_object_with(&request.object, &settings, &cluster));
+    }
+    response(&check_object(&request.object, &settings))
 }
 
 /// Evaluates a `validate_settings` payload: the settings object itself.

@@ -163,3 +163,81 @@ fn a_field_given_twice_is_refused_as_serde_json_refuses_it() {
         assert!(r.message.unwrap().contains("duplicate field"), "{twice}");
     }
 }
+
+mod cluster {
+    use crate::cluster::Cluster;
+    use std::borrow::Cow;
+    use tekton_buildah_core::refs::{Failure, RefKey, RefKind, Resolver};
+
+    fn key(kind: RefKind, namespace: Option<&str>) -> RefKey {
+        RefKey {
+            kind,
+            name: "buildah".into(),
+            namespace: namespace.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_lookup_is_the_request_the_sdk_sends() {
+        use kubewarden_policy_sdk::host_capabilities::kubernetes::GetResourceRequest;
+        let cluster = Cluster::new(Some("ci".into()), |_| Err("unused".into()));
+        for (k, ns, api, want_ns) in [
+            (RefKind::Task, None, "tekton.dev/v1", Some("ci")),
+            (
+                RefKind::Pipeline,
+                Some("other"),
+                "tekton.dev/v1",
+                Some("other"),
+            ),
+            (RefKind::ClusterTask, Some("ci"), "tekton.dev/v1beta1", None),
+            (RefKind::StepAction, None, "tekton.dev/v1beta1", Some("ci")),
+        ] {
+            let key = key(k, ns);
+            let sdk = GetResourceRequest {
+                api_version: api.into(),
+                kind: k.as_str().into(),
+                name: "buildah".into(),
+                namespace: want_ns.map(str::to_string),
+                disable_cache: false,
+                field_masks: None,
+            };
+            assert_eq!(
+                serde_json::to_value(cluster.request(&key)).unwrap(),
+                serde_json::to_value(&sdk).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn the_hosts_answers_are_read() {
+        let found = Cluster::new(None, |_| {
+            Ok(br#"{"apiVersion":"tekton.dev/v1","kind":"Task","metadata":{"name":"buildah"},"spec":{}}"#.to_vec())
+        });
+        let v = found.resolve(&key(RefKind::Task, Some("ci"))).unwrap();
+        assert_eq!(v.get("kind").and_then(|k| k.as_str()), Some("Task"));
+        assert!(matches!(v, Cow::Owned(_)));
+        // policy-evaluator's words for a missing object.
+        let missing = Cluster::new(None, |_| {
+            Err(
+                "Cannot find tekton.dev/v1/Task named 'buildah' inside of namespace 'Some(\"ci\")'"
+                    .into(),
+            )
+        });
+        assert_eq!(
+            missing.resolve(&key(RefKind::Task, Some("ci"))).err(),
+            Some(Failure::NotFound)
+        );
+        let denied = Cluster::new(None, |_| {
+            Err("Policy has not been granted access to Kubernetes tekton.dev/v1/Task resources. The violation has been reported.".into())
+        });
+        assert!(matches!(
+            denied.resolve(&key(RefKind::Task, Some("ci"))),
+            Err(Failure::Error(e)) if e.contains("has not been granted access")
+        ));
+        let garbage = Cluster::new(None, |_| Ok(b"<html>".to_vec()));
+        assert!(matches!(
+            garbage.resolve(&key(RefKind::Task, None)),
+            Err(Failure::Error(e)) if e.contains("could not be read")
+        ));
+    }
+}

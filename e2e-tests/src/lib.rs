@@ -148,15 +148,42 @@ impl Policy {
 
     /// One waPC call on a fresh instance (`wapc_init` runs first).
     pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+        self.call_with(operation, payload, None)
+    }
+
+    /// One waPC call on a fresh instance whose host answers Kubewarden's `kubernetes`
+    /// capabilities from `cluster`.
+    pub fn call_with(
+        &self,
+        operation: &str,
+        payload: &[u8],
+        cluster: Option<Arc<FakeCluster>>,
+    ) -> Result<Vec<u8>, String> {
         let _ = &self.ticker;
         let engine = self
             .pre
             .rehydrate(self.deadlines)
             .map_err(|e| format!("cannot instantiate: {e}"))?;
-        let host = wapc::WapcHost::new(Box::new(engine), None)
+        let host = wapc::WapcHost::new(Box::new(engine), cluster.map(host_callback))
             .map_err(|e| format!("cannot initialise the guest: {e}"))?;
         host.call(operation, payload)
             .map_err(|e| format!("{operation} failed: {e}"))
+    }
+
+    /// `validate` on a fresh instance whose host is `cluster` (context-aware lookups).
+    pub fn validate_in(
+        &self,
+        object: &Value,
+        settings: &Value,
+        cluster: &Arc<FakeCluster>,
+    ) -> Result<Response, String> {
+        let payload = json!({
+            "request": admission_request(object, "CREATE"),
+            "settings": settings,
+        });
+        let payload = serde_json::to_vec(&payload).expect("JSON");
+        let out = self.call_with("validate", &payload, Some(cluster.clone()))?;
+        serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
     }
 
     /// An instance kept for several calls (policy-server does not do this; for comparison).
@@ -239,4 +266,113 @@ pub fn yaml_each(path: &Path) -> Result<Vec<Result<Value, String>>, String> {
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .collect())
+}
+
+/// What the waPC host callback returns.
+type HostResult = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The host side of Kubewarden's context-aware capabilities, answering from fixture objects
+/// the way policy-evaluator does: binding `kubewarden`, namespace `kubernetes`, operation
+/// `get_resource` with a `GetResourceRequest` as JSON (`api_version`, `kind`, `name`,
+/// `namespace`, `disable_cache`); the object as JSON, or an error string. Resources the
+/// policy was not granted (`contextAwareResources`) are refused with the host's message.
+#[derive(Debug, Default)]
+pub struct FakeCluster {
+    /// The objects in the cluster (each with its `metadata.namespace`, but ClusterTasks).
+    pub objects: Vec<Value>,
+    /// `(apiVersion, kind)` the policy may read; empty: the policy's `metadata.yml` grants.
+    pub granted: Vec<(String, String)>,
+    /// Every lookup fails with this (the API server does not answer).
+    pub failing: Option<String>,
+    /// The requests the guest made, in order.
+    pub requests: std::sync::Mutex<Vec<Value>>,
+}
+
+impl FakeCluster {
+    pub fn new(objects: Vec<Value>) -> Arc<FakeCluster> {
+        Arc::new(FakeCluster {
+            objects,
+            granted: granted_in_metadata(),
+            ..FakeCluster::default()
+        })
+    }
+
+    /// Answers one `get_resource` request.
+    pub fn get_resource(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
+        let req: Value =
+            serde_json::from_slice(payload).map_err(|e| format!("invalid request: {e}"))?;
+        self.requests.lock().unwrap().push(req.clone());
+        let field = |k: &str| req[k].as_str().map(str::to_string);
+        let (Some(api_version), Some(kind), Some(name)) =
+            (field("api_version"), field("kind"), field("name"))
+        else {
+            return Err(format!("invalid request: {req}"));
+        };
+        if !req["disable_cache"].is_boolean() {
+            return Err("invalid request: missing field `disable_cache`".into());
+        }
+        let namespace = field("namespace");
+        if !self
+            .granted
+            .iter()
+            .any(|(a, k)| *a == api_version && *k == kind)
+        {
+            return Err(format!(
+                "Policy has not been granted access to Kubernetes {api_version}/{kind} resources. The violation has been reported."
+            ));
+        }
+        if let Some(e) = &self.failing {
+            return Err(e.clone());
+        }
+        let group = |a: &str| a.split('/').next().unwrap_or("").to_string();
+        let found = self.objects.iter().find(|o| {
+            group(o["apiVersion"].as_str().unwrap_or("")) == group(&api_version)
+                && o["kind"] == kind.as_str()
+                && o["metadata"]["name"] == name.as_str()
+                && o["metadata"]["namespace"].as_str().map(str::to_string) == namespace
+        });
+        match found {
+            Some(o) => Ok(serde_json::to_vec(o).expect("JSON")),
+            None => Err(format!(
+                "Cannot find {api_version}/{kind} named '{name}' inside of namespace '{namespace:?}'"
+            )),
+        }
+    }
+}
+
+/// `contextAwareResources` of the repository's `metadata.yml`.
+pub fn granted_in_metadata() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo_root().join("metadata.yml")).unwrap_or_default();
+    let doc = tekton_buildah_core::yaml::load(&text)
+        .ok()
+        .and_then(|d| d.into_iter().next())
+        .map(|d| d.value.to_serde())
+        .unwrap_or(Value::Null);
+    doc["contextAwareResources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            Some((
+                r["apiVersion"].as_str()?.to_string(),
+                r["kind"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// policy-evaluator's waPC host callback, with the `kubernetes` capabilities of `cluster`.
+fn host_callback(
+    cluster: Arc<FakeCluster>,
+) -> Box<dyn Fn(u64, &str, &str, &str, &[u8]) -> HostResult + Send + Sync> {
+    Box::new(move |_id, binding, namespace, operation, payload| {
+        match (binding, namespace, operation) {
+            ("kubewarden", "kubernetes", "get_resource") => {
+                cluster.get_resource(payload).map_err(Into::into)
+            }
+            ("kubewarden", "kubernetes", op) => Err(format!("unknown operation: {op}").into()),
+            ("kubewarden", ns, _) => Err(format!("unknown namespace: {ns}").into()),
+            (b, _, _) => Err(format!("unknown binding: {b}").into()),
+        }
+    })
 }

@@ -167,6 +167,14 @@ impl Findings<'_> {
         let Some(level) = self.settings.level(rule, default) else {
             return;
         };
+        // In an object the checked one refers to, say which: `Task/lint step "lint" (…)`.
+        let mut site = site;
+        if let Some(o) = &object {
+            let prefix = format!("{}/{} ", o.kind.as_str(), o.name);
+            if !site.subject.starts_with(&prefix) {
+                site.subject.insert_str(0, &prefix);
+            }
+        }
         if self.full() {
             self.omitted = true;
             return;

@@ -115,10 +115,10 @@ fn the_metadata_section_holds_metadata_yml_as_kwctl_writes_it() {
     );
     assert!(
         text.ends_with(
-            r#"},"mutating":false,"backgroundAudit":true,"contextAwareResources":[],"executionMode":"kubewarden-wapc","policyType":"kubernetes"}"#
+            r#"},"mutating":false,"backgroundAudit":true,"contextAwareResources":[{"apiVersion":"tekton.dev/v1","kind":"Pipeline"},{"apiVersion":"tekton.dev/v1","kind":"Task"},{"apiVersion":"tekton.dev/v1beta1","kind":"ClusterTask"},{"apiVersion":"tekton.dev/v1beta1","kind":"StepAction"}],"hostCapabilities":["kubernetes/get_resource"],"executionMode":"kubewarden-wapc","policyType":"kubernetes"}"#
         ),
         "{}",
-        &text[text.len() - 160..]
+        &text[text.len() - 400..]
     );
 
     // `inspect` reads it back; annotating again needs --force.

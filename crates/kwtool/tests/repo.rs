@@ -225,11 +225,16 @@ fn the_committed_artifacthub_pkg_carries_the_ui_and_the_rules() {
     let rules: Value =
         serde_saphyr::from_str(annotations["kubewarden/rules"].as_str().unwrap()).unwrap();
     assert_eq!(rules, serde_json::to_value(&metadata().rules).unwrap());
-    assert!(
-        annotations
-            .get("kubewarden/contextAwareResources")
-            .is_none(),
-        "the policy reads no other resources"
+    // What the policy may read with `resolveReferences`, as the Rancher UI shows it.
+    let resources: Value = serde_saphyr::from_str(
+        annotations["kubewarden/contextAwareResources"]
+            .as_str()
+            .expect("the context-aware resources"),
+    )
+    .unwrap();
+    assert_eq!(
+        resources,
+        serde_json::to_value(&metadata().context_aware_resources).unwrap()
     );
 }
 
