@@ -395,3 +395,111 @@ fn the_snapshot_agrees_with_the_human_reading_in_notes() {
         failures.join("\n")
     );
 }
+
+/// Whether a document is a run that names its Task or Pipeline (or a pipeline task's Task).
+fn refers(v: &serde_json::Value) -> bool {
+    let spec = &v["spec"];
+    match v["kind"].as_str() {
+        Some("TaskRun") => spec.get("taskRef").is_some(),
+        Some("PipelineRun") => {
+            spec.get("pipelineRef").is_some()
+                || ["tasks", "finally"].iter().any(|s| {
+                    spec["pipelineSpec"][s]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|t| t.get("taskRef").is_some()))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The corpus's runs that name their Task or Pipeline, each checked through policy.wasm with
+/// `resolveReferences: true` in a cluster holding its repository's objects (one namespace per
+/// repository, as each repository's objects are applied together).
+fn render_runs(policy: &Policy, dir: &Path) -> String {
+    let mut out = String::new();
+    let mut repos: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    let settings = json!({"resolveReferences": true});
+    for repo in repos {
+        let namespace = repo.file_name().unwrap().to_string_lossy().into_owned();
+        let mut objects = Vec::new();
+        let mut runs = Vec::new();
+        for file in corpus_files(dir)
+            .into_iter()
+            .filter(|f| f.starts_with(&repo))
+        {
+            let name = file.strip_prefix(dir).unwrap().display().to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            for doc in tekton_buildah_core::yaml::load_documents(&text)
+                .into_iter()
+                .flatten()
+            {
+                let mut v = doc.value.to_serde();
+                if v["metadata"].is_object() && v["kind"] != "ClusterTask" {
+                    v["metadata"]["namespace"] = json!(namespace);
+                }
+                if refers(&v) {
+                    runs.push((name.clone(), doc.line, v.clone()));
+                }
+                objects.push((name.clone(), v));
+            }
+        }
+        for (name, line, run) in runs {
+            // A repository may hold several versions of one Task under one name (the catalog's
+            // `task/buildah/0.1` … `0.9`): the run's cluster holds the one nearest to it, its
+            // own file's first, then the one whose path shares the longest prefix with it.
+            let mut near: Vec<(usize, serde_json::Value)> = objects
+                .iter()
+                .map(|(file, v)| {
+                    let shared = file
+                        .bytes()
+                        .zip(name.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    (if *file == name { usize::MAX } else { shared }, v.clone())
+                })
+                .collect();
+            near.sort_by(|a, b| b.0.cmp(&a.0));
+            let cluster = e2e_tests::FakeCluster::new(near.into_iter().map(|(_, v)| v).collect());
+            let r = policy.validate_in(&run, &settings, &cluster).unwrap();
+            let id = format!(
+                "{}/{}",
+                run["kind"].as_str().unwrap_or("?"),
+                run["metadata"]["name"]
+                    .as_str()
+                    .or(run["metadata"]["generateName"].as_str())
+                    .unwrap_or("?")
+            );
+            let verdict = if r.accepted { "admitted" } else { "rejected" };
+            writeln!(out, "== {name} line {line} {id}: {verdict}").unwrap();
+            for f in r.message.as_deref().map(split_findings).unwrap_or_default() {
+                writeln!(out, "  {f}").unwrap();
+            }
+            for w in r.warnings.iter().flatten() {
+                writeln!(out, "  warning {w}").unwrap();
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn corpus_runs_checked_with_what_they_name_match_the_reviewed_snapshot() {
+    let policy = Policy::load(&default_wasm()).unwrap_or_else(|e| panic!("{e}"));
+    let got = render_runs(&policy, &repo_root().join("e2e-tests/corpus"));
+    let snap = repo_root().join("e2e-tests/tests/corpus-runs.snap");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&snap, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&snap).unwrap_or_default();
+    assert!(
+        got == want,
+        "the corpus's runs changed verdict; rerun with BLESS=1 and review the diff of tests/corpus-runs.snap:\n{got}"
+    );
+}
