@@ -4,6 +4,7 @@
 
 use crate::analysis::{self, Analysis, Files, Loc, Source};
 use crate::finding::Finding;
+use crate::fix::Fix;
 use crate::json::{AsValue, Value};
 use crate::rules::{self, Level, RuleId};
 use crate::settings::Settings;
@@ -114,14 +115,21 @@ impl Findings<'_> {
         self.omitted = true;
     }
 
-    /// Reports a finding with the rule's default level for it.
-    pub fn push(&mut self, rule: RuleId, default: Level, site: Site, message: String) {
+    /// Reports a finding with the rule's default level for it; its fix can be attached to
+    /// what this returns.
+    pub fn push(
+        &mut self,
+        rule: RuleId,
+        default: Level,
+        site: Site,
+        message: String,
+    ) -> Pushed<'_> {
         let Some(level) = self.settings.level(rule, default) else {
-            return;
+            return Pushed(None);
         };
         if self.full() {
             self.omitted = true;
-            return;
+            return Pushed(None);
         }
         let offset = site.span.map_or(0, |s| s.start);
         self.items.push(Finding {
@@ -132,7 +140,9 @@ impl Findings<'_> {
             span: site.span,
             message,
             order: (self.spec_index, site.rank, offset),
+            fix: None,
         });
+        Pushed(self.items.last_mut())
     }
 
     /// A finding about one container.
@@ -144,14 +154,14 @@ impl Findings<'_> {
         path: String,
         span: Option<Span>,
         message: String,
-    ) {
+    ) -> Pushed<'_> {
         let site = Site {
             subject: c.container().describe(),
             path,
             span,
             rank: c.rank,
         };
-        self.push(rule, default, site, message);
+        self.push(rule, default, site, message)
     }
 
     /// A finding at a position inside a container's script, command or args.
@@ -162,9 +172,25 @@ impl Findings<'_> {
         c: &ContainerContext<'_, '_>,
         loc: Loc,
         message: String,
-    ) {
+    ) -> Pushed<'_> {
         let path = c.path_of(loc);
-        self.container(rule, default, c, path, Some(loc.span), message);
+        self.container(rule, default, c, path, Some(loc.span), message)
+    }
+}
+
+/// A finding just reported (none when its rule is off or the list is full).
+pub struct Pushed<'f>(Option<&'f mut Finding>);
+
+impl Pushed<'_> {
+    /// Attaches the finding's fix. `make` runs only where fixes are used (feature `fix`: the
+    /// CLI and the browser build), never in the policy, whose findings carry no fix.
+    pub fn fix(self, make: impl FnOnce() -> Fix) {
+        #[cfg(feature = "fix")]
+        if let Some(f) = self.0 {
+            f.fix = Some(Box::new(make()));
+        }
+        #[cfg(not(feature = "fix"))]
+        let _ = (self.0, make);
     }
 }
 

@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod buildah;
 mod engine;
 mod finding;
+pub mod fix;
 mod fxhash;
 pub mod json;
 mod lines;
@@ -28,5 +29,6 @@ pub mod yaml;
 
 pub use engine::{Checked, MAX_FINDINGS, Report, check_object, rejection_message};
 pub use finding::Finding;
+pub use fix::Fix;
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

@@ -5,14 +5,22 @@
 //!
 //! Columns are counted in characters; an adapter that needs another unit (UTF-16 code units
 //! for editors) converts them with the text at hand.
+//!
+//! The text also has what objects lack: comments, which may suppress findings
+//! ([`suppress`]), and the places where fixes are written ([`fix`]).
+
+pub mod fix;
+pub mod suppress;
 
 use crate::engine::{Checked, check_object};
 use crate::finding::Finding;
+use crate::fix::Fix;
 use crate::json::Value;
 use crate::settings::{Settings, SettingsError, settings_in};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
-use crate::yaml::{self, YamlError};
+use crate::yaml::edit::ByteEdit;
+use crate::yaml::{self, Document, YamlError};
 use std::fmt;
 
 /// A finding placed in the text.
@@ -30,6 +38,19 @@ pub struct LocatedFinding {
     /// start of the script or field that contains it (the message then says where inside,
     /// e.g. "script line 4").
     pub exact: bool,
+    /// The finding's own fix written as byte edits of the text, or why there is none. (With
+    /// other fixes of the same document, `fix::fix_text` may merge or refuse it.)
+    pub fix: Result<Vec<ByteEdit>, String>,
+    /// The reason given by the suppression comment that silences it, if one does
+    /// ([`suppress`]): it stays in the report, but does not count.
+    pub suppressed: Option<String>,
+}
+
+impl LocatedFinding {
+    /// Whether `--fix` would fix it.
+    pub fn fixable(&self) -> bool {
+        self.fix.is_ok()
+    }
 }
 
 impl LocatedFinding {
@@ -93,9 +114,20 @@ impl TextReport {
     }
 }
 
-/// Checks every document of `text` on its own, the way the API server receives them.
+/// Checks every document of `text` on its own, the way the API server receives them, and
+/// applies the text's suppression comments.
 pub fn check_text(text: &str, settings: &Settings) -> TextReport {
+    check_documents(text, settings).0
+}
+
+/// [`check_text`], keeping the documents that could be read (by number).
+pub(crate) fn check_documents<'t>(
+    text: &'t str,
+    settings: &Settings,
+) -> (TextReport, Vec<(usize, Document<'t>)>) {
     let mut report = TextReport::default();
+    let mut documents = Vec::new();
+    let mut starts = None;
     for (i, doc) in yaml::load_documents(text).into_iter().enumerate() {
         let document = i + 1;
         let doc = match doc {
@@ -112,6 +144,16 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
         };
         let checked = check_object(&doc.value, settings);
         for finding in checked.findings {
+            let fix = match finding.fix.as_deref() {
+                Some(Fix::Edits(edits)) => {
+                    let starts = starts.get_or_insert_with(|| crate::lines::starts(text));
+                    fix::lower_alone(text, starts, &doc, edits)
+                }
+                Some(Fix::Unavailable(reason)) => Err(reason.clone()),
+                None => Err(crate::fix::never_fixed(finding.rule)
+                    .unwrap_or("no automatic fix")
+                    .to_string()),
+            };
             let at = doc.locate(&finding.path, finding.span);
             let width = match (at.exact, finding.span) {
                 (true, Some(span)) => token_width(&doc.value, &finding.path, span),
@@ -126,6 +168,8 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
                 col: at.pos.col,
                 width,
                 exact: at.exact,
+                fix,
+                suppressed: None,
             });
         }
         let text_at = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(str::to_string);
@@ -139,8 +183,10 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
             checked: checked.checked,
             omitted: checked.omitted,
         });
+        documents.push((document, doc));
     }
-    report
+    suppress::apply(text, &documents, settings, &mut report);
+    (report, documents)
 }
 
 fn last_key(path: &str) -> Option<&str> {

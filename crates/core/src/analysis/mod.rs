@@ -6,7 +6,8 @@ mod expand;
 mod field;
 mod walk;
 
-pub use field::{Field, Loc, Source};
+pub(crate) use expand::shell_quote;
+pub use field::{Field, Layer, Layers, Loc, Source};
 pub use walk::{Files, Written};
 
 use crate::buildah::call::{BuildahCall, CallKind};
@@ -32,6 +33,9 @@ pub struct Invocation {
     pub built_in: Option<String>,
     /// Runs only on some paths (inside a branch, a loop, after `&&`/`||`).
     pub conditional: bool,
+    /// The quoting around the shell text the call was read from, when that text sits exactly
+    /// in its field (`None`: exec form, or text built at run time).
+    pub layers: Option<Layers>,
 }
 
 impl Invocation {
@@ -217,6 +221,7 @@ pub fn analyze_after(
                     source: Source::Script,
                     base: Some(0),
                     whole: Span::new(0, script.len()),
+                    layers: Layers::default(),
                 };
                 walker.script(&parsed, script, origin);
             }

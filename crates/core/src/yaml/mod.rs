@@ -10,6 +10,7 @@ use saphyr_parser::Event;
 use std::borrow::Cow;
 
 mod direct;
+pub mod edit;
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
@@ -214,6 +215,16 @@ fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
 /// Where `part`, a slice of `text`, starts in it.
 fn offset_of(text: &str, part: &str) -> usize {
     part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// The 1-based line where each piece of the stream starts (see `pieces`): the documents a
+/// comment belongs to are told apart by them.
+pub(crate) fn piece_lines(text: &str) -> Vec<u32> {
+    let (lines, _) = split_lines(text);
+    pieces(&lines)
+        .iter()
+        .map(|&(first, _)| first as u32 + 1)
+        .collect()
 }
 
 /// The stream cut before each line that is `---` (trailing blanks allowed): the line indices
