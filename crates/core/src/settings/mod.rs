@@ -332,6 +332,15 @@ impl Settings {
         s
     }
 
+    /// These settings with a rule's level as `rules.<id>.level` sets it (`None`: the rule's
+    /// default).
+    pub fn with_level(mut self, rule: RuleId, level: Option<LevelSetting>) -> Settings {
+        if let Some(slot) = self.levels.get_mut(rule as usize) {
+            *slot = level;
+        }
+        self
+    }
+
     /// The level a rule's finding gets: the setting's choice, else the rule's default for
     /// this finding. `None` when the rule is off.
     pub fn level(&self, rule: RuleId, default: Level) -> Option<Level> {

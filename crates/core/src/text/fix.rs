@@ -10,9 +10,9 @@
 //! - Fixing may reveal more to fix (a list created by one fix, then extended): the text is
 //!   checked and fixed again, a few rounds at most, so fixing twice changes nothing more.
 
-use super::{LocatedFinding, check_documents};
+use super::{LocatedFinding, TextReport, check_documents};
 use crate::fix::{Edit, Fix, apply, merge, merge_owned, never_fixed};
-use crate::rules::RuleId;
+use crate::rules::{Level, RuleId};
 use crate::settings::Settings;
 use crate::yaml::edit::{Batch, ByteEdit, Editor};
 use crate::yaml::{self, Document};
@@ -30,12 +30,15 @@ pub struct FixReport {
     /// The findings still there after fixing (suppressed ones and rules not asked for left
     /// out), each with why it was not fixed.
     pub skipped: Vec<Outcome>,
+    /// The fixed text checked: what is left.
+    pub report: TextReport,
 }
 
 /// One finding: where it was and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub rule: RuleId,
+    pub level: Level,
     pub document: usize,
     pub line: u32,
     pub col: u32,
@@ -49,6 +52,7 @@ impl Outcome {
     fn of(l: &LocatedFinding, reason: String) -> Outcome {
         Outcome {
             rule: l.finding.rule,
+            level: l.finding.level,
             document: l.document,
             line: l.line,
             col: l.col,
@@ -70,6 +74,7 @@ pub fn fix_text(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Fix
                 text: current,
                 applied,
                 skipped: round.skipped,
+                report: round.report,
             };
         }
         applied.extend(round.applied);
@@ -88,6 +93,7 @@ pub fn fix_text(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Fix
         text: current,
         applied,
         skipped: last.skipped,
+        report: last.report,
     }
 }
 
@@ -96,6 +102,7 @@ struct Round {
     edits: Vec<ByteEdit>,
     applied: Vec<Outcome>,
     skipped: Vec<Outcome>,
+    report: TextReport,
 }
 
 fn plan(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Round {
@@ -108,13 +115,30 @@ fn plan(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Round {
         edits: Vec::new(),
         applied: Vec::new(),
         skipped: Vec::new(),
+        report: TextReport::default(),
+    };
+    // The object's fields first: a variable added to `env` may make an option unnecessary
+    // (`STORAGE_DRIVER=vfs` for `--storage-driver=vfs`); the calls are fixed in the next round.
+    let fixable = |l: &&LocatedFinding| matches!(l.finding.fix.as_deref(), Some(Fix::Edits(_)));
+    let fields_first = report
+        .findings
+        .iter()
+        .filter(|l| wanted(l))
+        .filter(fixable)
+        .any(|l| l.finding.rule == RuleId::RequiredEnv);
+    let this_round = |l: &LocatedFinding| {
+        !fields_first
+            || !matches!(
+                l.finding.rule,
+                RuleId::BuildahRootMissing | RuleId::BuildahFlagMissing
+            )
     };
     for (number, doc) in &documents {
         let candidates: Vec<(usize, &[Edit])> = report
             .findings
             .iter()
             .enumerate()
-            .filter(|(_, l)| l.document == *number && wanted(l))
+            .filter(|(_, l)| l.document == *number && wanted(l) && this_round(l))
             .filter_map(|(i, l)| match l.finding.fix.as_deref() {
                 Some(Fix::Edits(edits)) => Some((i, &edits[..])),
                 _ => None,
@@ -152,6 +176,7 @@ fn plan(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Round {
         .skipped
         .sort_by_key(|o| (o.document, o.line, o.col, o.rule));
     round.edits.sort_by_key(|e| (e.start, e.end));
+    round.report = report;
     round
 }
 
