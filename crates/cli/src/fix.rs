@@ -1,9 +1,9 @@
 //! `--fix` and `--diff`: writing fixed files back, and showing what would change.
 
 use crate::check::FileResult;
-use similar::TextDiff;
 use std::io::Write;
 use std::path::Path;
+use tekton_buildah_core::text::diff::unified_diff;
 
 /// Writes `text` over the file at `path` atomically: into a temporary file in the same
 /// directory (so the rename cannot cross file systems), with the original's permissions, then
@@ -45,18 +45,8 @@ pub fn render_diff(results: &[FileResult]) -> String {
         let (Some(fix), Some(text)) = (&r.fix, &r.text) else {
             continue;
         };
-        if fix.original == *text {
-            continue;
-        }
-        let diff = TextDiff::from_lines(fix.original.as_str(), text.as_str());
         let name = r.name.trim_start_matches("./").trim_start_matches('/');
-        out.push_str(
-            &diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
-                .to_string(),
-        );
+        out.push_str(&unified_diff(name, &fix.original, text));
     }
     out
 }

@@ -9,6 +9,7 @@
 //! The text also has what objects lack: comments, which may suppress findings
 //! ([`suppress`]), and the places where fixes are written ([`fix`]).
 
+pub mod diff;
 pub mod fix;
 pub mod suppress;
 

@@ -357,6 +357,26 @@ pub fn splice(text: &str, edits: &[ByteEdit]) -> String {
     out
 }
 
+/// `text` with one finding's fix made (the finding at `index` in reading order, as
+/// [`super::TextReport::sorted`] lists them): for "fix this one" in an editor.
+pub fn fix_finding(text: &str, settings: &Settings, index: usize) -> Result<String, String> {
+    let report = super::check_text(text, settings);
+    let finding = *report
+        .sorted()
+        .get(index)
+        .ok_or_else(|| format!("there is no finding {index}"))?;
+    if let Some(reason) = &finding.suppressed {
+        return Err(format!("the finding is suppressed: {reason}"));
+    }
+    let edits = finding.fix.as_ref().map_err(Clone::clone)?;
+    if !fix_holds(text, finding) {
+        return Err(
+            "the edit cannot be written in this YAML without changing something else".into(),
+        );
+    }
+    Ok(splice(text, edits))
+}
+
 /// One finding's edits written alone (what `LocatedFinding::fix` holds).
 pub(crate) fn lower_alone(
     text: &str,
