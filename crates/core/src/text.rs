@@ -20,7 +20,7 @@ use crate::json::Value;
 use crate::settings::{Settings, SettingsError, settings_in};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
-use crate::yaml::edit::ByteEdit;
+use crate::yaml::edit::{ByteEdit, Editor};
 use crate::yaml::{self, Document, YamlError};
 use std::fmt;
 
@@ -128,7 +128,7 @@ pub(crate) fn check_documents<'t>(
 ) -> (TextReport, Vec<(usize, Document<'t>)>) {
     let mut report = TextReport::default();
     let mut documents = Vec::new();
-    let mut starts = None;
+    let starts = std::cell::OnceCell::new();
     for (i, doc) in yaml::load_documents(text).into_iter().enumerate() {
         let document = i + 1;
         let doc = match doc {
@@ -144,11 +144,14 @@ pub(crate) fn check_documents<'t>(
             }
         };
         let checked = check_object(&doc.value, settings);
+        // Made when a finding of the document first has a fix.
+        let mut editor = None;
         for finding in checked.findings {
             let fix = match finding.fix.as_deref() {
                 Some(Fix::Edits(edits)) => {
-                    let starts = starts.get_or_insert_with(|| crate::lines::starts(text));
-                    fix::lower_alone(text, starts, &doc, edits)
+                    let starts = starts.get_or_init(|| crate::lines::starts(text));
+                    let editor = editor.get_or_insert_with(|| Editor::new(text, starts, &doc));
+                    fix::lower_alone(editor, edits)
                 }
                 Some(Fix::Unavailable(reason)) => Err(reason.clone()),
                 None => Err(crate::fix::never_fixed(finding.rule)

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use tekton_buildah_core::rules::RULES;
-use tekton_buildah_core::{RuleId, Settings, check_object, text, yaml};
+use tekton_buildah_core::{Finding, RuleId, Settings, check_object, text, yaml};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -29,16 +29,7 @@ fn render(path: &Path, rule: RuleId) -> String {
                 .span
                 .map(|s| format!("@{}-{}", s.start, s.end))
                 .unwrap_or_default();
-            writeln!(
-                out,
-                "{}[{}] {}{span}: {}: {}",
-                f.level.as_str(),
-                f.rule.id(),
-                f.path,
-                f.subject,
-                f.message
-            )
-            .unwrap();
+            line(&mut out, &f, &format!("{}{span}", f.path));
         }
     }
     out
@@ -50,22 +41,24 @@ fn render_comments(text: &str, rule: RuleId) -> String {
     let mut out = String::new();
     let report = text::check_text(text, &Settings::default());
     for l in report.sorted() {
-        let f = &l.finding;
-        if f.rule == rule {
-            writeln!(
-                out,
-                "{}[{}] {}:{}: {}: {}",
-                f.level.as_str(),
-                f.rule.id(),
-                l.line,
-                l.col,
-                f.subject,
-                f.message
-            )
-            .unwrap();
+        if l.finding.rule == rule {
+            line(&mut out, &l.finding, &format!("{}:{}", l.line, l.col));
         }
     }
     out
+}
+
+/// `level[rule] place: subject: message`.
+fn line(out: &mut String, f: &Finding, place: &str) {
+    writeln!(
+        out,
+        "{}[{}] {place}: {}: {}",
+        f.level.as_str(),
+        f.rule.id(),
+        f.subject,
+        f.message
+    )
+    .unwrap();
 }
 
 #[test]

@@ -378,13 +378,7 @@ pub fn fix_finding(text: &str, settings: &Settings, index: usize) -> Result<Stri
 }
 
 /// One finding's edits written alone (what `LocatedFinding::fix` holds).
-pub(crate) fn lower_alone(
-    text: &str,
-    starts: &[u32],
-    doc: &Document<'_>,
-    edits: &[Edit],
-) -> Result<Vec<ByteEdit>, String> {
-    let editor = Editor::new(text, starts, doc);
+pub(crate) fn lower_alone(editor: &Editor<'_, '_>, edits: &[Edit]) -> Result<Vec<ByteEdit>, String> {
     let merged = merge(edits.iter().cloned());
     let batch = Batch::new(&merged);
     let mut out = Vec::new();

@@ -53,59 +53,55 @@ fn summary(text: &str) -> Vec<String> {
 
 #[test]
 fn a_comment_silences_its_line_its_step_or_its_document() {
-    assert_eq!(
-        summary(&task("", "", "")),
-        ["privileged-container 10 -", "buildah-root-missing 12 -"]
-    );
-    let on_line = task(
-        "",
-        " # tekton-buildah-lint: ignore[privileged-container] needs /dev/fuse",
-        "",
-    );
-    assert_eq!(
-        summary(&on_line),
-        [
-            "privileged-container 10 needs /dev/fuse",
-            "buildah-root-missing 12 -"
-        ]
-    );
-    // In the script, a shell comment; on the `- name:` line, the whole step.
-    let in_script = task(
-        " # tekton-buildah-lint: ignore[privileged-container, buildah-root-missing] legacy node pool",
-        "",
-        "  # tekton-buildah-lint: ignore[buildah-root-missing] only lists",
-    );
-    assert_eq!(
-        summary(&in_script),
-        [
-            "privileged-container 10 legacy node pool",
-            "buildah-root-missing 12 legacy node pool"
-        ]
-    );
-    let file = format!(
-        "# tekton-buildah-lint: ignore-file[buildah-root-missing] lists only\n{}",
-        task("", "", "")
-    );
-    assert_eq!(
-        summary(&file),
-        [
-            "privileged-container 11 -",
-            "buildah-root-missing 13 lists only"
-        ]
-    );
-    // Another document's comment does not reach this one.
-    let other = format!(
-        "# tekton-buildah-lint: ignore-file[buildah-root-missing] lists only\nkind: ConfigMap\n---\n{}",
-        task("", "", "")
-    );
-    assert_eq!(
-        summary(&other),
-        [
-            "suppression-unused 1 -",
-            "privileged-container 13 -",
-            "buildah-root-missing 15 -"
-        ]
-    );
+    let file = "# tekton-buildah-lint: ignore-file[buildah-root-missing] lists only\n";
+    let cases: [(String, &[&str]); 5] = [
+        (
+            task("", "", ""),
+            &["privileged-container 10 -", "buildah-root-missing 12 -"],
+        ),
+        (
+            task(
+                "",
+                " # tekton-buildah-lint: ignore[privileged-container] needs /dev/fuse",
+                "",
+            ),
+            &[
+                "privileged-container 10 needs /dev/fuse",
+                "buildah-root-missing 12 -",
+            ],
+        ),
+        // On the `- name:` line, the whole step; in the script, a shell comment.
+        (
+            task(
+                " # tekton-buildah-lint: ignore[privileged-container, buildah-root-missing] legacy node pool",
+                "",
+                "  # tekton-buildah-lint: ignore[buildah-root-missing] only lists",
+            ),
+            &[
+                "privileged-container 10 legacy node pool",
+                "buildah-root-missing 12 legacy node pool",
+            ],
+        ),
+        (
+            format!("{file}{}", task("", "", "")),
+            &[
+                "privileged-container 11 -",
+                "buildah-root-missing 13 lists only",
+            ],
+        ),
+        // Another document's comment does not reach this one.
+        (
+            format!("{file}kind: ConfigMap\n---\n{}", task("", "", "")),
+            &[
+                "suppression-unused 1 -",
+                "privileged-container 13 -",
+                "buildah-root-missing 15 -",
+            ],
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(summary(&text), want, "{text}");
+    }
 }
 
 #[test]
