@@ -5,7 +5,8 @@
 //!   rewrites the `after.yaml` files (review the diff);
 //! - properties, on every file: the fixed text is valid YAML with the same documents; each
 //!   document reads as before except at the paths the fixes name; checking it again reports
-//!   none of the fixed findings and nothing new; fixing it again changes nothing.
+//!   none of the fixed findings and nothing new; fixing it again changes nothing;
+//! - every row of the table of `docs/fixes.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -218,4 +219,75 @@ fn golden_cases_fix_exactly_as_expected() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A step that has everything right but its script.
+const STEP: &str = "\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: fixes
+spec:
+  workspaces:
+    - name: source
+  steps:
+    - name: build
+      image: quay.io/buildah/stable
+      computeResources:
+        requests: {memory: 8Gi, cpu: \"2\"}
+        limits: {memory: 16Gi, cpu: \"4\"}
+      env:
+        - {name: BUILDAH_STORAGE_ROOT, value: $(workspaces.source.path)/.buildah-storage}
+        - {name: STORAGE_DRIVER, value: vfs}
+        - {name: TMPDIR, value: $(workspaces.source.path)/.tmp}
+        - {name: HOME, value: $(workspaces.source.path)/.home}
+      securityContext:
+        capabilities:
+          add: [SETFCAP]
+      script: |
+";
+
+#[test]
+fn every_row_of_the_fixes_table_holds() {
+    let doc = include_str!("../../../docs/fixes.md");
+    let code = |cell: &str| {
+        cell.strip_prefix('`')
+            .and_then(|c| c.strip_suffix('`'))
+            .map(|c| c.replace('⏎', "\n"))
+    };
+    let mut rows = 0;
+    for line in doc.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [number, script, after] = cells[..] else {
+            continue;
+        };
+        if !number.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        rows += 1;
+        let script = code(script).expect("the script is one code span");
+        let indent = |s: &str| {
+            s.lines()
+                .map(|l| format!("        {l}\n"))
+                .collect::<String>()
+        };
+        let text = format!("{STEP}{}", indent(&script));
+        let fixed = fix_text(&text, &Settings::default(), None);
+        match code(after) {
+            Some(want) => assert_eq!(
+                fixed.text,
+                format!("{STEP}{}", indent(&want)),
+                "row {number}"
+            ),
+            None => {
+                let reason = after
+                    .strip_prefix("unchanged: ")
+                    .expect("`unchanged: <reason>`");
+                assert_eq!(fixed.text, text, "row {number}");
+                let reasons: Vec<&str> = fixed.skipped.iter().map(|s| s.reason.as_str()).collect();
+                assert!(reasons.contains(&reason), "row {number}: {reasons:?}");
+            }
+        }
+    }
+    assert!(rows >= 15, "{rows} rows");
 }

@@ -378,7 +378,10 @@ pub fn fix_finding(text: &str, settings: &Settings, index: usize) -> Result<Stri
 }
 
 /// One finding's edits written alone (what `LocatedFinding::fix` holds).
-pub(crate) fn lower_alone(editor: &Editor<'_, '_>, edits: &[Edit]) -> Result<Vec<ByteEdit>, String> {
+pub(crate) fn lower_alone(
+    editor: &Editor<'_, '_>,
+    edits: &[Edit],
+) -> Result<Vec<ByteEdit>, String> {
     let merged = merge(edits.iter().cloned());
     let batch = Batch::new(&merged);
     let mut out = Vec::new();
