@@ -8,7 +8,8 @@
 //!
 //! No I/O happens here: the Kubewarden policy, the CLI and the browser build are thin adapters
 //! over [`check_object`] and [`Settings`]; those that have a file's text use `text::check_text`
-//! (feature `yaml`), which places every finding at its line and column.
+//! (feature `yaml`), which places every finding at its line and column, reads suppression
+//! comments, and `text::fix::fix_text`, which writes the findings' [`Fix`]es into the text.
 
 pub mod analysis;
 pub mod buildah;
