@@ -121,15 +121,16 @@ pub fn check_text(text: &str, settings: &Settings) -> TextReport {
     check_documents(text, settings).0
 }
 
-/// [`check_text`], keeping the documents that could be read (by number).
+/// [`check_text`], keeping the documents that could be read (by number) and where the
+/// text's lines start.
 pub(crate) fn check_documents<'t>(
     text: &'t str,
     settings: &Settings,
-) -> (TextReport, Vec<(usize, Document<'t>)>) {
+) -> (TextReport, Vec<(usize, Document<'t>)>, Vec<u32>) {
     let mut report = TextReport::default();
     let mut documents = Vec::new();
-    let starts = std::cell::OnceCell::new();
-    for (i, doc) in yaml::load_documents(text).into_iter().enumerate() {
+    let (loaded, starts) = yaml::load_documents_and_lines(text);
+    for (i, doc) in loaded.into_iter().enumerate() {
         let document = i + 1;
         let doc = match doc {
             Ok(d) => d,
@@ -149,8 +150,7 @@ pub(crate) fn check_documents<'t>(
         for finding in checked.findings {
             let fix = match finding.fix.as_deref() {
                 Some(Fix::Edits(edits)) => {
-                    let starts = starts.get_or_init(|| crate::lines::starts(text));
-                    let editor = editor.get_or_insert_with(|| Editor::new(text, starts, &doc));
+                    let editor = editor.get_or_insert_with(|| Editor::new(text, &starts, &doc));
                     fix::lower_alone(editor, edits)
                 }
                 Some(Fix::Unavailable(reason)) => Err(reason.clone()),
@@ -190,7 +190,7 @@ pub(crate) fn check_documents<'t>(
         documents.push((document, doc));
     }
     suppress::apply(text, &documents, settings, &mut report);
-    (report, documents)
+    (report, documents, starts)
 }
 
 fn last_key(path: &str) -> Option<&str> {

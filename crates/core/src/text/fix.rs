@@ -106,8 +106,7 @@ struct Round {
 }
 
 fn plan(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Round {
-    let (report, documents) = check_documents(text, settings);
-    let starts = crate::lines::starts(text);
+    let (report, documents, starts) = check_documents(text, settings);
     let wanted = |l: &LocatedFinding| {
         l.suppressed.is_none() && only.is_none_or(|rules| rules.contains(&l.finding.rule))
     };

@@ -20,6 +20,7 @@ use super::{Document, Node, Pos};
 use crate::fix::{Edit, Item};
 use crate::json::Value;
 use crate::tekton::{PathSegment, path_segments};
+use std::cell::RefCell;
 
 /// Bytes `start..end` of the text replaced by `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +61,12 @@ pub struct Editor<'a, 't> {
     doc: &'a Document<'t>,
     /// The file's line break.
     nl: &'static str,
-    /// Spaces a nested block mapping is indented by.
-    unit: usize,
-    /// Whether a block sequence under a key starts at the key's column (`env:\n- name: …`).
-    indentless: bool,
+    /// Spaces a nested block mapping is indented by, and whether a block sequence under a key
+    /// starts at the key's column (`env:\n- name: …`): read from the document when first
+    /// needed (only new keys need them).
+    style: std::cell::OnceCell<(usize, bool)>,
+    /// The strings already mapped (by node), with how they are written.
+    written: RefCell<Vec<(usize, Result<Written, String>)>>,
 }
 
 /// A node found by its path.
@@ -75,9 +78,15 @@ struct Found<'a, 't> {
 }
 
 /// How a scalar is written.
+#[derive(Clone)]
 enum Written {
-    /// A literal block: its content lines start on `first` (0-based), indented `indent`.
-    Literal { first: usize, indent: usize },
+    /// A literal block: its content lines start on `first` (0-based), indented `indent`;
+    /// `lines`: where the value's own lines start.
+    Literal {
+        first: usize,
+        indent: usize,
+        lines: Vec<u32>,
+    },
     /// On one line: the byte offset in the file of each byte of the value, and of its end.
     OneLine { offsets: Vec<usize>, style: Style },
 }
@@ -95,63 +104,58 @@ impl<'a, 't> Editor<'a, 't> {
             Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         };
-        let mut editor = Editor {
+        Editor {
             text,
             starts,
             doc,
             nl,
-            unit: 2,
-            indentless: false,
-        };
-        let (unit, indentless) = editor.style_of(&doc.nodes);
-        editor.unit = unit.unwrap_or(2);
-        editor.indentless = indentless.unwrap_or(false);
-        editor
+            style: std::cell::OnceCell::new(),
+            written: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The indentation unit and sequence style of the document (2 and indented by default).
+    fn style(&self) -> (usize, bool) {
+        *self.style.get_or_init(|| {
+            let mut found = (None, None);
+            self.style_of(&self.doc.nodes, &mut found);
+            (found.0.unwrap_or(2), found.1.unwrap_or(false))
+        })
     }
 
     /// The indentation unit and sequence style the document uses, from the first nested
-    /// block mapping and the first block sequence under a key.
-    fn style_of(&self, node: &Node) -> (Option<usize>, Option<bool>) {
-        let mut unit = None;
-        let mut indentless = None;
-        match node {
+    /// block mapping and the first block sequence under a key (`found`, filled in as they
+    /// are met; the walk stops once both are known).
+    fn style_of(&self, node: &Node, found: &mut (Option<usize>, Option<bool>)) {
+        let children: Vec<&Node> = match node {
             Node::Map { entries, .. } if !self.is_flow(node) => {
                 for (key, child) in entries {
                     let col = self.col_of(*key);
-                    if let (Node::Map { at, .. }, None) = (child, unit)
+                    if let (Node::Map { at, .. }, None) = (child, found.0)
                         && at.line > key.line
                         && !self.is_flow(child)
                     {
-                        unit = self.col_of(*at).checked_sub(col).filter(|u| *u > 0);
+                        found.0 = self.col_of(*at).checked_sub(col).filter(|u| *u > 0);
                     }
-                    if let (Node::Seq { .. }, None) = (child, indentless)
+                    if let (Node::Seq { .. }, None) = (child, found.1)
                         && !self.is_flow(child)
                         && let Some(dash) = self.dash_of(child, 0)
                         && dash.0 > key.line as usize - 1
                     {
-                        indentless = Some(dash.1 == col);
-                    }
-                    let (u, i) = self.style_of(child);
-                    unit = unit.or(u);
-                    indentless = indentless.or(i);
-                    if unit.is_some() && indentless.is_some() {
-                        break;
+                        found.1 = Some(dash.1 == col);
                     }
                 }
+                entries.iter().map(|(_, n)| n).collect()
             }
-            Node::Seq { items, .. } => {
-                for child in items {
-                    let (u, i) = self.style_of(child);
-                    unit = unit.or(u);
-                    indentless = indentless.or(i);
-                    if unit.is_some() && indentless.is_some() {
-                        break;
-                    }
-                }
+            Node::Seq { items, .. } => items.iter().collect(),
+            _ => return,
+        };
+        for child in children {
+            if found.0.is_some() && found.1.is_some() {
+                return;
             }
-            _ => {}
+            self.style_of(child, found);
         }
-        (unit, indentless)
     }
 
     // ---- positions -------------------------------------------------------------------
@@ -202,6 +206,10 @@ impl<'a, 't> Editor<'a, 't> {
         let start = self.line_start(line);
         let text = self.line(line);
         let col = pos.col as usize - 1;
+        // Columns count characters: bytes, as long as the line is ASCII up to there.
+        if text.as_bytes().get(..col).is_some_and(<[u8]>::is_ascii) {
+            return start + col;
+        }
         start + text.char_indices().nth(col).map_or(text.len(), |(i, _)| i)
     }
 
@@ -300,11 +308,25 @@ impl<'a, 't> Editor<'a, 't> {
         {
             return Err(format!("the edit does not fall inside `{path}`"));
         }
-        match self.written(found.node, value)? {
-            Written::Literal { first, indent } => {
+        match self.written_cached(found.node, value)? {
+            Written::Literal {
+                first,
+                indent,
+                lines,
+            } => {
+                let line_of = |o: usize| {
+                    lines
+                        .partition_point(|&s| s as usize <= o)
+                        .saturating_sub(1)
+                };
+                for o in [start, end] {
+                    if !self.literal_line_is(first, indent, &lines, value, line_of(o)) {
+                        return Err("the block scalar does not match the file".into());
+                    }
+                }
                 let at = |o: usize| {
-                    let k = value[..o].bytes().filter(|&b| b == b'\n').count();
-                    let line_start = value[..o].rfind('\n').map_or(0, |i| i + 1);
+                    let k = line_of(o);
+                    let line_start = lines.get(k).map_or(0, |&s| s as usize);
                     self.line_start(first + k) + indent + (o - line_start)
                 };
                 // New lines of the inserted text at the block's indentation.
@@ -334,6 +356,19 @@ impl<'a, 't> Editor<'a, 't> {
                 }])
             }
         }
+    }
+
+    /// [`Editor::written`], worked out once per scalar: the findings of one script all
+    /// edit it.
+    fn written_cached(&self, node: &Node, value: &str) -> Result<Written, String> {
+        let key = node as *const Node as usize;
+        let mut cache = self.written.borrow_mut();
+        if let Some((_, w)) = cache.iter().find(|(k, _)| *k == key) {
+            return w.clone();
+        }
+        let w = self.written(node, value);
+        cache.push((key, w.clone()));
+        w
     }
 
     /// How a string scalar is written, with its bytes mapped to the file's.
@@ -468,22 +503,47 @@ impl<'a, 't> Editor<'a, 't> {
             return Err("the block scalar's header is not where it should be".into());
         }
         let first = header + 1;
-        let body = value.strip_suffix('\n').unwrap_or(value);
-        for (k, part) in body.split('\n').enumerate() {
-            let line = first + k;
-            if line >= self.line_count() {
-                return Err("the block scalar does not match the file".into());
-            }
-            let text = self.line(line);
-            let same = match text.get(indent..) {
-                Some(rest) => rest == part,
-                None => part.is_empty() && text.trim().is_empty(),
-            };
-            if !same {
-                return Err("the block scalar does not match the file".into());
-            }
+        let lines = crate::lines::starts(value);
+        // Its first and last lines where they should be (the lines an edit touches are
+        // checked as well; the fixed text is read back before it is kept).
+        let last = lines.partition_point(|&s| (s as usize) < value.len().max(1)) - 1;
+        if !self.literal_line_is(first, indent, &lines, value, 0)
+            || !self.literal_line_is(first, indent, &lines, value, last)
+        {
+            return Err("the block scalar does not match the file".into());
         }
-        Ok(Written::Literal { first, indent })
+        Ok(Written::Literal {
+            first,
+            indent,
+            lines,
+        })
+    }
+
+    /// Whether line `k` of a literal block's value is line `first + k` of the file, less the
+    /// block's indentation.
+    fn literal_line_is(
+        &self,
+        first: usize,
+        indent: usize,
+        lines: &[u32],
+        value: &str,
+        k: usize,
+    ) -> bool {
+        let Some(&start) = lines.get(k) else {
+            return false;
+        };
+        let end = lines.get(k + 1).map_or(value.len(), |&e| e as usize - 1);
+        let Some(part) = value.get(start as usize..end) else {
+            return false;
+        };
+        if first + k >= self.line_count() {
+            return false;
+        }
+        let text = self.line(first + k);
+        match text.get(indent..) {
+            Some(rest) => rest == part,
+            None => part.is_empty() && text.trim().is_empty(),
+        }
     }
 
     /// Renames the key at `path`.
@@ -783,27 +843,30 @@ impl<'a, 't> Editor<'a, 't> {
         key_offset: usize,
         style: Style,
     ) -> Result<String, String> {
-        let pad = " ".repeat(col);
         let key_offset = key_offset.max(2);
-        let mut out = String::new();
+        let mut out = String::with_capacity(64 * items.len());
+        let spaces = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
         for item in items {
             match item {
                 Item::Scalar(s) => {
-                    out.push_str(&format!("{pad}- {}{}", scalar(s, style, false)?, self.nl));
+                    spaces(&mut out, col);
+                    out.push_str("- ");
+                    out.push_str(&scalar(s, style, false)?);
+                    out.push_str(self.nl);
                 }
                 Item::Entries(entries) => {
                     for (k, (key, value)) in entries.iter().enumerate() {
-                        let lead = if k == 0 {
-                            format!("{pad}-{}", " ".repeat(key_offset - 1))
+                        if k == 0 {
+                            spaces(&mut out, col);
+                            out.push('-');
+                            spaces(&mut out, key_offset - 1);
                         } else {
-                            " ".repeat(col + key_offset)
-                        };
-                        out.push_str(&format!(
-                            "{lead}{}: {}{}",
-                            scalar(key, Style::Plain, false)?,
-                            scalar(value, Style::Plain, false)?,
-                            self.nl
-                        ));
+                            spaces(&mut out, col + key_offset);
+                        }
+                        out.push_str(&scalar(key, Style::Plain, false)?);
+                        out.push_str(": ");
+                        out.push_str(&scalar(value, Style::Plain, false)?);
+                        out.push_str(self.nl);
                     }
                 }
             }
@@ -984,6 +1047,7 @@ impl<'a, 't> Editor<'a, 't> {
 
     /// New block entries `keys[0]:` … with the list at the end, at column `col`.
     fn block_keys(&self, keys: &[&str], items: &[Item], col: usize) -> Result<String, String> {
+        let (unit, indentless) = self.style();
         let mut out = String::new();
         let mut c = col;
         for key in keys {
@@ -991,9 +1055,9 @@ impl<'a, 't> Editor<'a, 't> {
                 return Err(format!("`{key}` cannot be written as a plain key"));
             }
             out.push_str(&format!("{}{key}:{}", " ".repeat(c), self.nl));
-            c += self.unit;
+            c += unit;
         }
-        let dash = if self.indentless { c - self.unit } else { c };
+        let dash = if indentless { c - unit } else { c };
         out.push_str(&self.block_items(items, dash, 2, Style::Plain)?);
         Ok(out)
     }
@@ -1130,6 +1194,14 @@ fn plain_safe(s: &str, flow: bool) -> bool {
 
 /// Whether a plain scalar would read as something other than a string (YAML 1.2 core).
 fn resolves_to_other(s: &str) -> bool {
+    // Only these can start anything but a string.
+    if !s
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b"+-.~nNtTfF".contains(&b))
+    {
+        return false;
+    }
     matches!(
         s,
         "null"

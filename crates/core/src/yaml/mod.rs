@@ -177,6 +177,14 @@ pub fn load(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 /// file (split at `---` lines): a document that is not valid YAML is an error for that
 /// document, and the others are still read.
 pub fn load_documents(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
+    load_with(text, true).0
+}
+
+/// [`load_documents`], with the byte offsets where the text's lines start (0, then just after
+/// each `\n`), found on the way.
+pub(crate) fn load_documents_and_lines(
+    text: &str,
+) -> (Vec<Result<Document<'_>, YamlError>>, Vec<u32>) {
     load_with(text, true)
 }
 
@@ -184,10 +192,10 @@ pub fn load_documents(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
 /// `yaml` fuzz target checks that the two always agree).
 #[doc(hidden)]
 pub fn load_documents_generally(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
-    load_with(text, false)
+    load_with(text, false).0
 }
 
-fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
+fn load_with(text: &str, direct: bool) -> (Vec<Result<Document<'_>, YamlError>>, Vec<u32>) {
     let (lines, readable) = split_lines(text);
     let mut out = Vec::new();
     for (first, end) in pieces(&lines) {
@@ -209,7 +217,8 @@ fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
             Err(e) => out.push(Err(e)),
         }
     }
-    out
+    let starts = lines.iter().map(|l| offset_of(text, l) as u32).collect();
+    (out, starts)
 }
 
 /// Where `part`, a slice of `text`, starts in it.
