@@ -1,5 +1,6 @@
 # tekton-buildah-policy
-#   make run     lint examples/ with the CLI (make run-policy: through policy.wasm instead)
+#   make run     lint examples/ with the CLI and show what --fix would change in one bad
+#                example (make run-policy: through policy.wasm instead)
 #   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, the
 #                playground's tests in Node.js and headless Chromium, and a fuzz smoke test
 #   make bench   latency of policy.wasm against the runtime's floor, native throughput, CLI
@@ -38,6 +39,8 @@ run-cli: setup
 	$(CARGO) build --locked --release -q -p tekton-buildah-lint
 	@echo "== tekton-buildah-lint examples/"
 	@target/release/tekton-buildah-lint --snippet examples/ || [ $$? -eq 1 ]
+	@echo "== tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml (what --fix would change)"
+	@target/release/tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml || [ $$? -eq 1 ]
 
 run-policy: policy.wasm
 	@echo "== policy.wasm, as Kubewarden runs it"

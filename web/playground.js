@@ -84,15 +84,22 @@ function render(result, settingsProblem) {
     verdict.append(verdictItem("admitted", "EMPTY", "no documents", ""));
   }
 
-  const errors = result.findings.filter((f) => f.level === "error").length;
-  const warnings = result.findings.length - errors;
-  $("findings-summary").textContent = result.findings.length
-    ? `${counted(errors, "error")}, ${counted(warnings, "warning")}`
+  // Suppressed findings are listed, dimmed, but count for nothing (the CLI leaves them out).
+  const counting = result.findings.filter((f) => f.suppressed === null);
+  const errors = counting.filter((f) => f.level === "error").length;
+  const warnings = counting.length - errors;
+  const fixable = counting.filter((f) => f.fixable).length;
+  $("findings-summary").textContent = counting.length
+    ? `${counted(errors, "error")}, ${counted(warnings, "warning")}` +
+      (fixable ? `; ${fixable} fixable` : "")
     : "No findings.";
-  for (const f of result.findings) {
-    list.append(findingItem(f));
-    mark(f.line, f.level, f.column, f.endColumn, `${f.level}[${f.rule}] ${f.message}`);
-  }
+  $("fix-all").disabled = fixable === 0;
+  result.findings.forEach((f, index) => {
+    list.append(findingItem(f, index));
+    if (f.suppressed === null) {
+      mark(f.line, f.level, f.column, f.endColumn, `${f.level}[${f.rule}] ${f.message}`);
+    }
+  });
   drawEditor();
 }
 
@@ -113,9 +120,9 @@ function verdictItem(kind, word, label, detail, doc, said) {
   return li;
 }
 
-function findingItem(f) {
+function findingItem(f, index) {
   const li = document.createElement("li");
-  li.className = `finding ${f.level}`;
+  li.className = `finding ${f.level}` + (f.suppressed === null ? "" : " suppressed");
   Object.assign(li.dataset, {
     rule: f.rule,
     level: f.level,
@@ -129,11 +136,85 @@ function findingItem(f) {
     `[${escapeHtml(f.rule)}]</button> <span class="level">${f.level}</span> ` +
     `<button type="button" class="link position" aria-label="Go to line ${f.line}, column ${f.column}">` +
     `${f.line}:${f.column}</button> <code class="path">${escapeHtml(f.path)}</code>` +
+    (f.fixable && f.suppressed === null
+      ? `<button type="button" class="fix" aria-label="Fix this finding (line ${f.line})">Fix</button>`
+      : "") +
     `<span class="message"><span class="subject">${escapeHtml(f.subject)}</span>: ` +
-    `<span class="text">${escapeHtml(f.message)}</span></span>`;
+    `<span class="text">${escapeHtml(f.message)}</span></span>` +
+    (f.suppressed === null
+      ? ""
+      : `<span class="suppression">Suppressed: ${escapeHtml(f.suppressed)}</span>`);
   li.querySelector(".rule").addEventListener("click", () => showDocs(f.rule));
   li.querySelector(".position").addEventListener("click", () => goTo(f));
+  li.querySelector(".fix")?.addEventListener("click", () => fixOne(index));
   return li;
+}
+
+// ---- fixes: shown as a diff, applied on request ------------------------------------------
+
+let pendingFix = null;
+
+function fixAll() {
+  let result;
+  try {
+    result = policy.fix(yaml.value, settingsBox.value);
+  } catch (e) {
+    $("findings-summary").textContent = `Not fixed: ${e.message}`;
+    return;
+  }
+  const n = result.applied.length;
+  showFix(result, `${counted(n, "finding")} fixed, ${result.skipped.length} left to fix by hand.`);
+}
+
+function fixOne(index) {
+  let result;
+  try {
+    result = policy.fixFinding(yaml.value, settingsBox.value, index);
+  } catch (e) {
+    $("findings-summary").textContent = `Not fixed: ${e.message}`;
+    return;
+  }
+  showFix({ ...result, skipped: [] }, "One finding fixed.");
+}
+
+function showFix(result, summary) {
+  pendingFix = result.changed ? result.text : null;
+  $("fix-summary").textContent = result.changed ? summary : "Nothing to change.";
+  $("fix-diff").innerHTML = result.diff
+    .split("\n")
+    .map((line) => {
+      const cls = line.startsWith("@@")
+        ? "hunk"
+        : line.startsWith("+") && !line.startsWith("+++")
+          ? "add"
+          : line.startsWith("-") && !line.startsWith("---")
+            ? "del"
+            : "";
+      return cls ? `<span class="${cls}">${escapeHtml(line)}</span>` : `${escapeHtml(line)}\n`;
+    })
+    .join("");
+  const skipped = $("fix-skipped");
+  skipped.replaceChildren(
+    ...result.skipped.map((s) => {
+      const li = document.createElement("li");
+      li.textContent = `line ${s.line} [${s.rule}]: ${s.reason}`;
+      return li;
+    }),
+  );
+  $("fix-skipped-box").hidden = result.skipped.length === 0;
+  $("fix-apply").disabled = pendingFix === null;
+  $("fix-dialog").showModal();
+}
+
+function applyFix() {
+  if (pendingFix !== null) {
+    yaml.value = pendingFix;
+    // Edited: no longer the example as bundled.
+    exampleSelect.value = "";
+    update();
+  }
+  pendingFix = null;
+  $("fix-dialog").close();
 }
 
 function mark(line, level, start, end, note) {
@@ -277,6 +358,9 @@ async function main() {
     update();
   });
   $("copy-policy").addEventListener("click", copyPolicy);
+  $("fix-all").addEventListener("click", fixAll);
+  $("fix-apply").addEventListener("click", applyFix);
+  $("fix-cancel").addEventListener("click", () => $("fix-dialog").close());
   $("docs-close").addEventListener("click", () => {
     $("docs").hidden = true;
   });

@@ -270,6 +270,8 @@ pub fn yaml_each(path: &Path) -> Result<Vec<Result<Value, String>>, String> {
 
 /// What the waPC host callback returns.
 type HostResult = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+/// The waPC host callback: (call id, binding, namespace, operation, payload).
+type HostCallback = Box<dyn Fn(u64, &str, &str, &str, &[u8]) -> HostResult + Send + Sync>;
 
 /// The host side of Kubewarden's context-aware capabilities, answering from fixture objects
 /// the way policy-evaluator does: binding `kubewarden`, namespace `kubernetes`, operation
@@ -362,9 +364,7 @@ pub fn granted_in_metadata() -> Vec<(String, String)> {
 }
 
 /// policy-evaluator's waPC host callback, with the `kubernetes` capabilities of `cluster`.
-fn host_callback(
-    cluster: Arc<FakeCluster>,
-) -> Box<dyn Fn(u64, &str, &str, &str, &[u8]) -> HostResult + Send + Sync> {
+fn host_callback(cluster: Arc<FakeCluster>) -> HostCallback {
     Box::new(move |_id, binding, namespace, operation, payload| {
         match (binding, namespace, operation) {
             ("kubewarden", "kubernetes", "get_resource") => {

@@ -464,7 +464,7 @@ fn render_runs(policy: &Policy, dir: &Path) -> String {
                     (if *file == name { usize::MAX } else { shared }, v.clone())
                 })
                 .collect();
-            near.sort_by(|a, b| b.0.cmp(&a.0));
+            near.sort_by_key(|n| std::cmp::Reverse(n.0));
             let cluster = e2e_tests::FakeCluster::new(near.into_iter().map(|(_, v)| v).collect());
             let r = policy.validate_in(&run, &settings, &cluster).unwrap();
             let id = format!(

@@ -68,7 +68,9 @@ fn cli_and_policy_agree_on_examples_and_corpus() {
             let from_cli = |level: Level| -> Vec<String> {
                 cli.findings
                     .iter()
+                    // Comments are not in the object: the rules about them are the CLI's own.
                     .filter(|f| f.document == i + 1 && f.finding.level == level)
+                    .filter(|f| !f.finding.rule.reads_comments())
                     .map(|f| f.finding.to_string())
                     .collect()
             };

@@ -1,6 +1,7 @@
 //! Arbitrary text as a YAML file through the CLI's path: every document parsed (by the direct
 //! reader and by the general parser, which must agree), checked, and each finding placed at a
-//! line and column inside the file.
+//! line and column inside the file; then fixed (`--fix`), which must not fail, and fixing the
+//! fixed text again must change nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,7 +20,12 @@ fuzz_target!(|data: &[u8]| {
         let general = tekton_buildah_core::yaml::load_documents_generally(text);
         assert_eq!(format!("{direct:?}"), format!("{general:?}"), "{text:?}");
     }
-    let result = tekton_buildah_lint::check::check_bytes("fuzz.yaml".into(), data, settings(), true);
+    use tekton_buildah_lint::check::{Mode, check_bytes};
+    let lint = Mode {
+        keep_text: true,
+        fix: None,
+    };
+    let result = check_bytes("fuzz.yaml".into(), data, settings(), &lint);
     // YAML's line breaks: `\n`, `\r\n` and a lone `\r` (found by fuzzing: a lone `\r` is a
     // break for the parser, not for `str::lines`).
     let text = String::from_utf8_lossy(data);
@@ -30,4 +36,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = tekton_buildah_lint::output::text::render(std::slice::from_ref(&result), true);
     let _ = tekton_buildah_lint::output::sarif::render(std::slice::from_ref(&result));
+    let fix = Mode {
+        keep_text: true,
+        fix: Some(None),
+    };
+    let fixed = check_bytes("fuzz.yaml".into(), data, settings(), &fix);
+    if fixed.changed()
+        && let Some(once) = &fixed.text
+    {
+        let twice = check_bytes("fuzz.yaml".into(), once.as_bytes(), settings(), &fix);
+        assert_eq!(twice.text.as_deref(), Some(once.as_str()), "fixing twice changed more");
+    }
 });

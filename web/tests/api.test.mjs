@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as pkg from "../pkg/node.js";
 import {
+  cliFixed,
   cliJson,
   cliSettingsMessage,
   comparable,
@@ -86,6 +87,68 @@ test("the same with settings, given as an object, YAML text or a policy manifest
   const good = pkg.lint(readRepo("examples/good/buildah-build-modelcar.yaml"), settings);
   assert.equal(good.documents[0].verdict, "rejected");
   assert.match(good.documents[0].message, /REGISTRY_AUTH_FILE/);
+});
+
+test("fix gives the CLI's --fix output for every example, and says what is left", () => {
+  let fixedFiles = 0;
+  for (const file of examples()) {
+    const text = readRepo(file);
+    const ours = pkg.fix(text);
+    assert.equal(ours.text, cliFixed(text), file);
+    assert.equal(ours.changed, ours.text !== text, file);
+    // What is left is what lint reports in the fixed text, each with its reason.
+    const left = pkg.lint(ours.text).findings;
+    assert.deepEqual(
+      ours.skipped.map((s) => [s.rule, s.line]),
+      left.map((f) => [f.rule, f.line]),
+      file,
+    );
+    assert.ok(ours.skipped.every((s) => s.reason.length > 0), file);
+    // Every finding marked fixable was fixed.
+    const before = pkg.lint(text).findings;
+    assert.equal(ours.applied.length, before.filter((f) => f.fixable).length, file);
+    if (ours.changed) {
+      fixedFiles += 1;
+      assert.match(ours.diff, /^--- a\/yaml\n\+\+\+ b\/yaml\n@@ /, file);
+    } else {
+      assert.equal(ours.diff, "", file);
+    }
+  }
+  assert.ok(fixedFiles >= 6, `${fixedFiles} examples fixed`);
+  // One rule only; an unknown rule id throws.
+  const incident = readRepo("examples/bad/step-resources-field.yaml");
+  assert.equal(pkg.fix(incident, null, ["buildah-root-missing"]).changed, false);
+  assert.equal(pkg.fix(incident, null, ["step-resources-field"]).applied.length, 1);
+  assert.throws(() => pkg.fix(incident, null, ["nope"]), /`nope` is not a rule id/);
+});
+
+test("fixFinding fixes the one finding asked for", () => {
+  const text = readRepo("examples/bad/buildah-root-missing.yaml");
+  const findings = pkg.lint(text).findings;
+  const index = findings.findIndex((f) => f.rule === "buildah-root-missing");
+  const one = pkg.fixFinding(text, null, index);
+  assert.equal(one.text, pkg.fix(text).text);
+  assert.match(one.diff, /\+ {8}buildah --root "\$BUILDAH_STORAGE_ROOT" --storage-driver=vfs push/);
+  const compute = readRepo("examples/bad/compute-resources-missing.yaml");
+  assert.throws(() => pkg.fixFinding(compute, null, 0), /no automatic fix/);
+  assert.throws(() => pkg.fixFinding(compute, null, 9), /there is no finding 9/);
+});
+
+test("suppressed findings are reported with their reason and do not change the verdict", () => {
+  const text = readRepo("examples/bad/privileged-container.yaml").replace(
+    "        privileged: true\n",
+    "        privileged: true # tekton-buildah-lint: ignore[privileged-container] legacy nodes\n",
+  );
+  const ours = pkg.lint(text);
+  const cli = cliJson(["-"], text);
+  assert.deepEqual(ours.findings.map(comparable), cli.findings.map((f) => fromCli(f, text)));
+  assert.deepEqual(
+    ours.findings.map((f) => [f.rule, f.suppressed]),
+    [["privileged-container", "legacy nodes"]],
+  );
+  // The cluster reads no comments: still rejected.
+  assert.equal(ours.documents[0].verdict, "rejected");
+  assert.equal(pkg.fix(text).changed, false);
 });
 
 test("several documents, one not valid YAML: the CLI's findings and errors", () => {
@@ -208,6 +271,9 @@ test("the package: declarations, package.json and version", () => {
     "export function rules(): RuleInfo[];",
     "export function explain(id: string): string | undefined;",
     "export function policyYaml(settings?: SettingsInput): string;",
+    "export function fix(text: string, settings?: SettingsInput, rules?: string[]): FixResult;",
+    "export function fixFinding(text: string, settings: SettingsInput, index: number): FindingFix;",
+    "export interface FixResult {",
     "export interface Finding {",
     "export interface LintResult {",
     "export interface RuleInfo {",

@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { cliJson, cliSettingsMessage, fromCli, readRepo, repoRoot, tempFile, webDir } from "./helpers.mjs";
+import { cliFixed, cliJson, cliSettingsMessage, fromCli, readRepo, repoRoot, tempFile, webDir } from "./helpers.mjs";
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -157,6 +157,55 @@ test("the page gives the CLI's findings for every example", async () => {
     const rejected = want.some((f) => f.level === "error");
     assert.deepEqual(got.verdicts.map((v) => v[0]), [rejected ? "rejected" : "admitted"], path);
   }
+});
+
+test("Fix all, on every bad example, leaves the editor as the CLI's --fix leaves the file", async () => {
+  await setSettings("");
+  const paths = await page.$$eval("#example option", (os) =>
+    os.map((o) => o.value).filter((v) => v.startsWith("examples/bad/")),
+  );
+  assert.ok(paths.length >= 9, `${paths.length} bad examples`);
+  let fixed = 0;
+  for (const path of paths) {
+    await afterLint(() => page.selectOption("#example", path));
+    const text = readRepo(path);
+    const want = cliFixed(text);
+    if (await page.isDisabled("#fix-all")) {
+      // Nothing the page offers to fix: nothing the CLI fixes either.
+      assert.equal(want, text, path);
+      continue;
+    }
+    await page.click("#fix-all");
+    await page.waitForSelector("#fix-dialog[open]");
+    // The change is shown before it is made.
+    const diff = await page.textContent("#fix-diff");
+    assert.match(diff, /^--- a\/yaml\n\+\+\+ b\/yaml\n@@ /, path);
+    assert.equal(await page.inputValue("#yaml"), text, path);
+    await afterLint(() => page.click("#fix-apply"));
+    assert.equal(await page.inputValue("#yaml"), want, path);
+    assert.equal(await page.isVisible("#fix-dialog"), false);
+    // And what is left is what the CLI reports in the fixed file.
+    assert.deepEqual((await shown()).findings, cliFindings(want), path);
+    fixed += 1;
+  }
+  assert.ok(fixed >= 6, `${fixed} examples fixed`);
+});
+
+test("a finding's Fix shows its change, and Cancel keeps the text", async () => {
+  await setSettings("");
+  const path = "examples/bad/privileged-container.yaml";
+  await afterLint(() => page.selectOption("#example", path));
+  const text = readRepo(path);
+  await page.click('#findings li[data-rule="privileged-container"] button.fix');
+  await page.waitForSelector("#fix-dialog[open]");
+  const removed = await page.$$eval("#fix-diff .del", (spans) => spans.map((s) => s.textContent));
+  assert.deepEqual(removed, ["-        privileged: true"]);
+  await page.click("#fix-cancel");
+  assert.equal(await page.inputValue("#yaml"), text);
+  await page.click('#findings li[data-rule="privileged-container"] button.fix');
+  await afterLint(() => page.click("#fix-apply"));
+  assert.equal(await page.inputValue("#yaml"), cliFixed(text));
+  assert.equal(await page.inputValue("#example"), "");
 });
 
 test("a pasted bad Task is marked on its lines", async () => {

@@ -79,13 +79,25 @@ export function fromCli(f, text) {
     line: f.line,
     column: utf16Column(text, f.line, f.column),
     exact: f.exact,
+    fixable: f.fixable,
+    unfixable: f.unfixable,
+    suppressed: f.suppressed === null ? null : f.suppressed.justification,
   };
 }
 
 /** The same fields of a package finding. */
 export function comparable(f) {
-  const { rule, level, subject, path, message, document, line, column, exact } = f;
-  return { rule, level, subject, path, message, document, line, column, exact };
+  const { rule, level, subject, path, message, document, line, column, exact, fixable, unfixable, suppressed } = f;
+  return { rule, level, subject, path, message, document, line, column, exact, fixable, unfixable, suppressed };
+}
+
+/** What `tekton-buildah-lint --fix` writes for `text` (fixed in a temporary copy). */
+export function cliFixed(text, configText) {
+  const file = tempFile("task.yaml", text);
+  const config = configText ? ["--config", tempFile("settings.yaml", configText)] : [];
+  const r = runCli(["--fix", ...config, file]);
+  if (r.status === 2) throw new Error(`the CLI failed: ${r.stderr}`);
+  return readFileSync(file, "utf8");
 }
 
 /** The settings error the CLI prints for a settings file: `error: <file>: <message>`. */

@@ -8,7 +8,8 @@ use std::collections::{BinaryHeap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
-use tekton_buildah_core::{Settings, text};
+use tekton_buildah_core::text::fix::{Outcome, fix_text};
+use tekton_buildah_core::{RuleId, Settings, text};
 
 /// A finding placed in its file (`line:col` in characters, token width, exactness).
 pub use tekton_buildah_core::text::LocatedFinding as Located;
@@ -25,12 +26,47 @@ pub struct FileError {
 pub struct FileResult {
     /// The file as named in output.
     pub name: String,
-    /// Its text, for snippets (None when it could not be read, or was not asked for).
+    /// The file as read (for `--fix`, which may write it back).
+    pub input: Option<Input>,
+    /// Its text, for snippets, fixes and SARIF (None when it could not be read, or was not
+    /// asked for); when fixing, the fixed text.
     pub text: Option<String>,
     pub findings: Vec<Located>,
     /// What could not be checked: the file (unreadable, not UTF-8) or single documents that
     /// are not valid YAML.
     pub errors: Vec<FileError>,
+    /// When fixing: the text before, and what fixing did (`text` and `findings` are then the
+    /// fixed text's).
+    pub fix: Option<FileFix>,
+}
+
+/// What fixing did to one file.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    pub original: String,
+    /// The findings fixed (as reported before).
+    pub applied: Vec<Outcome>,
+    /// The findings left, with why each was not fixed.
+    pub skipped: Vec<Outcome>,
+}
+
+impl FileResult {
+    /// Whether fixing changed the text.
+    pub fn changed(&self) -> bool {
+        match (&self.fix, &self.text) {
+            (Some(f), Some(t)) => f.original != *t,
+            _ => false,
+        }
+    }
+}
+
+/// What to do with each file.
+#[derive(Debug, Clone, Default)]
+pub struct Mode {
+    /// Keep the text (snippets, SARIF fixes).
+    pub keep_text: bool,
+    /// Fix, with the rules to fix (`None`: all); the text is always kept.
+    pub fix: Option<Option<Vec<RuleId>>>,
 }
 
 /// Checks the files `paths` name (see [`inputs::visit`]), using all cores: files are checked
@@ -41,7 +77,7 @@ pub fn check_paths(
     paths: &[PathBuf],
     excludes: &[String],
     settings: &Settings,
-    keep_text: bool,
+    mode: &Mode,
 ) -> Result<Vec<FileResult>, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let queue = Mutex::new(Queue::default());
@@ -52,7 +88,7 @@ pub fn check_paths(
             scope.spawn(|| {
                 let mut buf = Vec::new();
                 while let Some(input) = take(&queue, &ready) {
-                    let r = check_input(&input, settings, keep_text, &mut buf);
+                    let r = check_input(&input, settings, mode, &mut buf);
                     lock(&results).push((input, r));
                 }
             });
@@ -106,22 +142,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Reads and checks one input, reading into `buf` (a worker's, reused from file to file: the
 /// text is read into memory already in use rather than fresh pages).
-fn check_input(
-    input: &Input,
-    settings: &Settings,
-    keep_text: bool,
-    buf: &mut Vec<u8>,
-) -> FileResult {
+fn check_input(input: &Input, settings: &Settings, mode: &Mode, buf: &mut Vec<u8>) -> FileResult {
     let name = input.display();
     buf.clear();
     let read = match input {
         Input::File(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_end(buf)),
         Input::Stdin => std::io::stdin().read_to_end(buf),
     };
-    match read {
-        Ok(_) => check_bytes(name, buf, settings, keep_text),
+    let mut result = match read {
+        Ok(_) => check_bytes(name, buf, settings, mode),
         Err(e) => FileResult {
             name,
+            input: None,
             text: None,
             findings: Vec::new(),
             errors: vec![FileError {
@@ -129,21 +161,29 @@ fn check_input(
                 col: 0,
                 message: format!("cannot read: {e}"),
             }],
+            fix: None,
         },
-    }
+    };
+    result.input = Some(input.clone());
+    result
 }
 
-/// Checks the bytes of one file; the result keeps its text when `keep_text`.
-pub fn check_bytes(name: String, bytes: &[u8], settings: &Settings, keep_text: bool) -> FileResult {
+/// Checks (and fixes, in `mode`) the bytes of one file.
+pub fn check_bytes(name: String, bytes: &[u8], settings: &Settings, mode: &Mode) -> FileResult {
     match std::str::from_utf8(bytes) {
-        Ok(text) => check_text(name, text, settings, keep_text),
+        Ok(text) => match &mode.fix {
+            Some(only) => fix_file(name, text, settings, only.as_deref()),
+            None => check_text(name, text, settings, mode.keep_text),
+        },
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
             FileResult {
                 name,
+                input: None,
                 text: None,
+                fix: None,
                 findings: Vec::new(),
                 errors: vec![FileError {
                     line,
@@ -165,16 +205,44 @@ pub fn check_text(name: String, text: &str, settings: &Settings, keep_text: bool
     let report = text::check_text(text, settings);
     FileResult {
         name,
+        input: None,
         text: keep_text.then(|| text.to_string()),
         findings: report.findings,
-        errors: report
-            .errors
-            .into_iter()
-            .map(|e| FileError {
-                line: e.line,
-                col: e.col,
-                message: e.message,
-            })
-            .collect(),
+        errors: file_errors(report.errors),
+        fix: None,
     }
+}
+
+/// Fixes the text of one file (the rules in `only`, or all): the result holds the fixed text
+/// and what is left in it.
+pub fn fix_file(
+    name: String,
+    text: &str,
+    settings: &Settings,
+    only: Option<&[RuleId]>,
+) -> FileResult {
+    let fixed = fix_text(text, settings, only);
+    FileResult {
+        name,
+        input: None,
+        text: Some(fixed.text),
+        findings: fixed.report.findings,
+        errors: file_errors(fixed.report.errors),
+        fix: Some(FileFix {
+            original: text.to_string(),
+            applied: fixed.applied,
+            skipped: fixed.skipped,
+        }),
+    }
+}
+
+fn file_errors(errors: Vec<text::DocumentError>) -> Vec<FileError> {
+    errors
+        .into_iter()
+        .map(|e| FileError {
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 
 use crate::analysis::{self, Analysis, Files, Loc, Source};
 use crate::finding::{Finding, Related};
+use crate::fix::Fix;
 use crate::json::{AsValue, Value};
 use crate::refs::{self, RefKey, Resolver};
 use crate::rules::{self, Level, RuleId};
@@ -121,10 +122,17 @@ impl Findings<'_> {
         self.omitted = true;
     }
 
-    /// Reports a finding with the rule's default level for it.
-    pub fn push(&mut self, rule: RuleId, default: Level, site: Site, message: String) {
+    /// Reports a finding with the rule's default level for it; its fix can be attached to
+    /// what this returns.
+    pub fn push(
+        &mut self,
+        rule: RuleId,
+        default: Level,
+        site: Site,
+        message: String,
+    ) -> Pushed<'_> {
         let object = self.origin.clone();
-        self.push_in(rule, default, site, message, object, None);
+        self.push_in(rule, default, site, message, object, None)
     }
 
     /// A finding at a path of the checked object (a run's binding) about a spec that may come
@@ -137,7 +145,7 @@ impl Findings<'_> {
         path: String,
         related: Option<(String, Option<Span>)>,
         message: String,
-    ) {
+    ) -> Pushed<'_> {
         let site = Site {
             subject: self.subject(c),
             path,
@@ -152,7 +160,7 @@ impl Findings<'_> {
             })),
             _ => None,
         };
-        self.push_in(rule, default, site, message, None, related);
+        self.push_in(rule, default, site, message, None, related)
     }
 
     fn push_in(
@@ -163,9 +171,9 @@ impl Findings<'_> {
         message: String,
         object: Option<RefKey>,
         related: Option<Box<Related>>,
-    ) {
+    ) -> Pushed<'_> {
         let Some(level) = self.settings.level(rule, default) else {
-            return;
+            return Pushed(None);
         };
         // In an object the checked one refers to, say which: `Task/lint step "lint" (…)`.
         let mut site = site;
@@ -177,7 +185,7 @@ impl Findings<'_> {
         }
         if self.full() {
             self.omitted = true;
-            return;
+            return Pushed(None);
         }
         let offset = site.span.map_or(0, |s| s.start);
         self.items.push(Finding {
@@ -190,7 +198,9 @@ impl Findings<'_> {
             object,
             related,
             order: (self.spec_index, site.rank, offset),
+            fix: None,
         });
+        Pushed(self.items.last_mut())
     }
 
     /// `step "build" (spec.steps[0])`, and in a spec read from another object,
@@ -212,7 +222,7 @@ impl Findings<'_> {
         path: String,
         span: Option<Span>,
         message: String,
-    ) {
+    ) -> Pushed<'_> {
         let site = Site {
             subject: self.subject(c),
             path,
@@ -220,7 +230,7 @@ impl Findings<'_> {
             rank: c.rank,
         };
         let object = c.origin.cloned().or_else(|| self.origin.clone());
-        self.push_in(rule, default, site, message, object, None);
+        self.push_in(rule, default, site, message, object, None)
     }
 
     /// A finding at a position inside a container's script, command or args.
@@ -231,9 +241,25 @@ impl Findings<'_> {
         c: &ContainerContext<'_, '_>,
         loc: Loc,
         message: String,
-    ) {
+    ) -> Pushed<'_> {
         let path = c.path_of(loc);
-        self.container(rule, default, c, path, Some(loc.span), message);
+        self.container(rule, default, c, path, Some(loc.span), message)
+    }
+}
+
+/// A finding just reported (none when its rule is off or the list is full).
+pub struct Pushed<'f>(Option<&'f mut Finding>);
+
+impl Pushed<'_> {
+    /// Attaches the finding's fix. `make` runs only where fixes are used (feature `fix`: the
+    /// CLI and the browser build), never in the policy, whose findings carry no fix.
+    pub fn fix(self, make: impl FnOnce() -> Fix) {
+        #[cfg(feature = "fix")]
+        if let Some(f) = self.0 {
+            f.fix = Some(Box::new(make()));
+        }
+        #[cfg(not(feature = "fix"))]
+        let _ = (self.0, make);
     }
 }
 

@@ -1,6 +1,7 @@
 //! A finding: which rule, how severe, where (a logical path, optionally a byte range inside
 //! the string at that path) and what to change.
 
+use crate::fix::Fix;
 use crate::refs::RefKey;
 use crate::rules::{Level, RuleId};
 use crate::shell::Span;
@@ -37,6 +38,8 @@ pub struct Finding {
     pub related: Option<Box<Related>>,
     /// Document order: (task spec, container, offset) — keeps output in reading order.
     pub(crate) order: (u32, u32, u32),
+    /// How to fix it, for the rules that know (only built with the feature `fix`).
+    pub fix: Option<Box<Fix>>,
 }
 
 impl fmt::Display for Finding {

@@ -208,6 +208,11 @@ impl<'a> Map<'a> {
         &self.entries
     }
 
+    /// The entries, to change (fixes applied to a value).
+    pub(crate) fn entries_mut(&mut self) -> &mut Vec<(Cow<'a, str>, Value<'a>)> {
+        &mut self.entries
+    }
+
     /// The entry indices to visit when the entries are not already sorted with distinct keys
     /// (objects serde_json wrote are; objects people wrote mostly are not, and are small: the
     /// indices of a small object stay on the stack).

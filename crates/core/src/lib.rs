@@ -8,12 +8,14 @@
 //!
 //! No I/O happens here: the Kubewarden policy, the CLI and the browser build are thin adapters
 //! over [`check_object`] and [`Settings`]; those that have a file's text use `text::check_text`
-//! (feature `yaml`), which places every finding at its line and column.
+//! (feature `yaml`), which places every finding at its line and column, reads suppression
+//! comments, and `text::fix::fix_text`, which writes the findings' [`Fix`]es into the text.
 
 pub mod analysis;
 pub mod buildah;
 mod engine;
 mod finding;
+pub mod fix;
 mod fxhash;
 pub mod json;
 mod lines;
@@ -33,5 +35,6 @@ pub use engine::{
     rejection_message,
 };
 pub use finding::{Finding, Related};
+pub use fix::Fix;
 pub use rules::{Level, RuleId};
 pub use settings::{Settings, SettingsError};

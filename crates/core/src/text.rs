@@ -3,22 +3,33 @@
 //! width of the token it is about, documents that are not valid YAML reported with their
 //! position. Settings written as YAML or JSON text are read here too.
 //!
-//! A run is checked with the Task or Pipeline it names when that object is among the
-//! documents at hand (see `crate::refs`): what the run's bindings cause is reported at the run,
-//! with where the Task writes the path as a related location; the Task's own problems are
-//! reported at the Task, once.
-//!
 //! Columns are counted in characters; an adapter that needs another unit (UTF-16 code units
 //! for editors) converts them with the text at hand.
+//!
+//! The text also has what objects lack: comments, which may suppress findings
+//! ([`suppress`]), and the places where fixes are written ([`fix`]).
+//!
+//! A run is checked with the Task or Pipeline it names when that object is among the
+//! documents at hand (see `crate::refs`): the text's own documents, and whatever a caller adds
+//! (the CLI: the other files it reads). What the run's bindings cause is reported at the run,
+//! with where the Task writes the path as a related location; the Task's own problems are
+//! reported at the Task, once.
+
+pub mod diff;
+pub mod fix;
+pub mod suppress;
 
 use crate::engine::{Checked, check_object_with};
 use crate::finding::{Finding, Related};
+use crate::fix::Fix;
 use crate::json::Value;
-use crate::refs::{Index, Resolver, indexable};
+use crate::refs::{Failure, Index, RefKey, Resolver, indexable};
 use crate::settings::{Settings, SettingsError, settings_in};
 use crate::shell::Span;
 use crate::tekton::{PathSegment, path_segments};
+use crate::yaml::edit::{ByteEdit, Editor};
 use crate::yaml::{self, Document, YamlError};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A finding placed in the text.
@@ -36,6 +47,12 @@ pub struct LocatedFinding {
     /// start of the script or field that contains it (the message then says where inside,
     /// e.g. "script line 4").
     pub exact: bool,
+    /// The finding's own fix written as byte edits of the text, or why there is none. (With
+    /// other fixes of the same document, `fix::fix_text` may merge or refuse it.)
+    pub fix: Result<Vec<ByteEdit>, String>,
+    /// The reason given by the suppression comment that silences it, if one does
+    /// ([`suppress`]): it stays in the report, but does not count.
+    pub suppressed: Option<String>,
     /// Another place the finding points to (where a referenced Task writes the path that
     /// lands on this run's binding).
     pub related: Option<RelatedLocation>,
@@ -50,8 +67,15 @@ pub struct RelatedLocation {
     pub document: usize,
     pub line: u32,
     pub col: u32,
-    /// What is there, in words: `Task/buildah step "build" (spec.steps[0].script)`.
+    /// What is there, in words: `Task/buildah spec.steps[0].script`.
     pub what: String,
+}
+
+impl LocatedFinding {
+    /// Whether `--fix` would fix it.
+    pub fn fixable(&self) -> bool {
+        self.fix.is_ok()
+    }
 }
 
 impl LocatedFinding {
@@ -104,6 +128,8 @@ pub struct TextReport {
     pub errors: Vec<DocumentError>,
     /// Every document that could be read, in order.
     pub documents: Vec<DocumentOutcome>,
+    /// What runs named that is not at hand (see [`missing_references`]).
+    pub missing: Vec<RefKey>,
 }
 
 impl TextReport {
@@ -116,25 +142,82 @@ impl TextReport {
 }
 
 /// Checks every document of `text` on its own, the way the API server receives them, each
-/// run with the objects it names among the other documents.
+/// run with the objects it names among the other documents, and applies the text's
+/// suppression comments.
 pub fn check_text(text: &str, settings: &Settings) -> TextReport {
-    let docs = yaml::load_documents(text);
-    let mut index = Index::new("among the documents of this file");
-    for d in docs.iter().flatten() {
-        index.add(&d.value);
-    }
-    let related = |r: &Related| locate_related(&docs, r);
-    check_documents(&docs, settings, &index, &related)
+    check_documents(text, settings, &Elsewhere::None).0
 }
 
-/// Where a related place is, among `docs`.
-pub fn locate_related(
-    docs: &[Result<Document<'_>, YamlError>],
+/// Objects outside the text a run may name (the CLI's other files), and how to place a
+/// related location in them.
+pub enum Elsewhere<'a, 'v> {
+    None,
+    Objects {
+        resolver: &'a (dyn Resolver<'v> + 'a),
+        locate: &'a (dyn Fn(&Related) -> Option<RelatedLocation> + 'a),
+    },
+}
+
+/// [`check_text`] with objects from `elsewhere` at hand too.
+pub fn check_text_with(
+    text: &str,
+    settings: &Settings,
+    elsewhere: &Elsewhere<'_, '_>,
+) -> TextReport {
+    check_documents(text, settings, elsewhere).0
+}
+
+/// The keys runs of `text` named that are neither in the text nor elsewhere: what another
+/// file may hold (the CLI checks such a file again with every file at hand).
+pub fn missing_references(report: &TextReport) -> &[RefKey] {
+    &report.missing
+}
+
+/// Resolves among the text's documents first, then elsewhere; remembers what neither has.
+struct Chain<'a, 'o, 'e> {
+    own: Index<'o>,
+    elsewhere: &'a Elsewhere<'a, 'e>,
+    missing: std::cell::RefCell<Vec<RefKey>>,
+}
+
+impl<'o, 'e: 'o> Resolver<'o> for Chain<'_, 'o, 'e> {
+    fn resolve(&self, key: &RefKey) -> Result<Cow<'o, Value<'o>>, Failure> {
+        let found = match self.own.resolve(key) {
+            Err(Failure::NotFound) => match self.elsewhere {
+                Elsewhere::Objects { resolver, .. } => match resolver.resolve(key) {
+                    // What lives longer than the text's documents serves as well.
+                    Ok(Cow::Borrowed(v)) => Ok(Cow::Borrowed(v)),
+                    Ok(Cow::Owned(v)) => Ok(Cow::Owned(v)),
+                    Err(e) => Err(e),
+                },
+                Elsewhere::None => Err(Failure::NotFound),
+            },
+            other => other,
+        };
+        if matches!(found, Err(Failure::NotFound)) {
+            self.missing.borrow_mut().push(key.clone());
+        }
+        found
+    }
+
+    fn place(&self) -> &'static str {
+        match self.elsewhere {
+            Elsewhere::None => self.own.place(),
+            Elsewhere::Objects { resolver, .. } => resolver.place(),
+        }
+    }
+}
+
+/// Where a related place is, among `docs` (the documents of one text).
+pub fn locate_related<'t, 'd>(
+    docs: impl IntoIterator<Item = (usize, &'d Document<'t>)>,
     r: &Related,
-) -> Option<RelatedLocation> {
+) -> Option<RelatedLocation>
+where
+    't: 'd,
+{
     let key = r.object.as_ref()?;
-    docs.iter().enumerate().find_map(|(i, d)| {
-        let d = d.as_ref().ok()?;
+    docs.into_iter().find_map(|(document, d)| {
         let (kind, namespace, name) = indexable(&d.value)?;
         let same_ns =
             key.namespace.is_none() || namespace.is_none() || namespace == key.namespace.as_deref();
@@ -142,7 +225,7 @@ pub fn locate_related(
             let at = d.locate(&r.path, r.span);
             RelatedLocation {
                 file: None,
-                document: i + 1,
+                document,
                 line: at.pos.line,
                 col: at.pos.col,
                 what: format!("{}/{} `{}`", key.kind.as_str(), key.name, r.path),
@@ -151,66 +234,111 @@ pub fn locate_related(
     })
 }
 
-/// Checks documents already read (`load_documents`), with `resolver` for the objects runs
-/// name and `related` to place related locations. Findings inside a referenced object are
-/// left to that object's own check (they are reported where it is written).
-pub fn check_documents<'v>(
-    docs: &[Result<Document<'_>, YamlError>],
+/// [`check_text_with`], keeping the documents that could be read (by number) and where the
+/// text's lines start.
+pub(crate) fn check_documents<'t>(
+    text: &'t str,
     settings: &Settings,
-    resolver: &dyn Resolver<'v>,
-    related: &dyn Fn(&Related) -> Option<RelatedLocation>,
-) -> TextReport {
+    elsewhere: &Elsewhere<'_, '_>,
+) -> (TextReport, Vec<(usize, Document<'t>)>, Vec<u32>) {
     let mut report = TextReport::default();
-    for (i, doc) in docs.iter().enumerate() {
-        let document = i + 1;
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                report.errors.push(DocumentError {
-                    document,
-                    line: e.line,
-                    col: e.col,
-                    message: format!("not valid YAML: {}", e.message),
-                });
-                continue;
-            }
+    let (loaded, starts) = yaml::load_documents_and_lines(text);
+    {
+        let mut own = Index::new("among the documents of this file");
+        for d in loaded.iter().flatten() {
+            own.add(&d.value);
+        }
+        let chain = Chain {
+            own,
+            elsewhere,
+            missing: Default::default(),
         };
-        let checked = check_object_with(&doc.value, settings, resolver);
-        for finding in checked.findings {
-            if finding.object.is_some() {
-                continue;
-            }
-            let at = doc.locate(&finding.path, finding.span);
-            let width = match (at.exact, finding.span) {
-                (true, Some(span)) => token_width(&doc.value, &finding.path, span),
-                // A field: its key.
-                (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
-                _ => 0,
+        let readable = || {
+            loaded
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| d.as_ref().ok().map(|d| (i + 1, d)))
+        };
+        for (i, doc) in loaded.iter().enumerate() {
+            let document = i + 1;
+            let doc = match doc {
+                Ok(d) => d,
+                Err(e) => {
+                    report.errors.push(DocumentError {
+                        document,
+                        line: e.line,
+                        col: e.col,
+                        message: format!("not valid YAML: {}", e.message),
+                    });
+                    continue;
+                }
             };
-            let related = finding.related.as_deref().and_then(related);
-            report.findings.push(LocatedFinding {
-                finding,
+            let checked = check_object_with(&doc.value, settings, &chain);
+            // Made when a finding of the document first has a fix.
+            let mut editor = None;
+            for finding in checked.findings {
+                // A problem of a referenced object is reported where that object is written.
+                if finding.object.is_some() {
+                    continue;
+                }
+                let fix = match finding.fix.as_deref() {
+                    Some(Fix::Edits(edits)) => {
+                        let editor = editor.get_or_insert_with(|| Editor::new(text, &starts, doc));
+                        fix::lower_alone(editor, edits)
+                    }
+                    Some(Fix::Unavailable(reason)) => Err(reason.clone()),
+                    None => Err(crate::fix::never_fixed(finding.rule)
+                        .unwrap_or("no automatic fix")
+                        .to_string()),
+                };
+                let at = doc.locate(&finding.path, finding.span);
+                let width = match (at.exact, finding.span) {
+                    (true, Some(span)) => token_width(&doc.value, &finding.path, span),
+                    // A field: its key.
+                    (true, None) => last_key(&finding.path).map_or(0, |k| k.chars().count() as u32),
+                    _ => 0,
+                };
+                let related = finding.related.as_deref().and_then(|r| {
+                    locate_related(readable(), r).or_else(|| match elsewhere {
+                        Elsewhere::Objects { locate, .. } => locate(r),
+                        Elsewhere::None => None,
+                    })
+                });
+                report.findings.push(LocatedFinding {
+                    finding,
+                    document,
+                    line: at.pos.line,
+                    col: at.pos.col,
+                    width,
+                    exact: at.exact,
+                    fix,
+                    suppressed: None,
+                    related,
+                });
+            }
+            let text_at = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(str::to_string);
+            let metadata = doc.value.get("metadata");
+            report.documents.push(DocumentOutcome {
                 document,
-                line: at.pos.line,
-                col: at.pos.col,
-                width,
-                exact: at.exact,
-                related,
+                line: doc.line,
+                kind: text_at(doc.value.get("kind")),
+                name: text_at(metadata.and_then(|m| m.get("name")))
+                    .or_else(|| text_at(metadata.and_then(|m| m.get("generateName")))),
+                checked: checked.checked,
+                omitted: checked.omitted,
             });
         }
-        let text_at = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(str::to_string);
-        let metadata = doc.value.get("metadata");
-        report.documents.push(DocumentOutcome {
-            document,
-            line: doc.line,
-            kind: text_at(doc.value.get("kind")),
-            name: text_at(metadata.and_then(|m| m.get("name")))
-                .or_else(|| text_at(metadata.and_then(|m| m.get("generateName")))),
-            checked: checked.checked,
-            omitted: checked.omitted,
-        });
+        report.missing = chain.missing.into_inner();
+        report.missing.sort();
+        report.missing.dedup();
     }
-    report
+    let documents: Vec<(usize, Document<'t>)> = loaded
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.ok().map(|d| (i + 1, d)))
+        .collect();
+    suppress::apply(text, &documents, settings, &mut report);
+    (report, documents, starts)
 }
 
 fn last_key(path: &str) -> Option<&str> {

@@ -1,31 +1,30 @@
 //! The rule pages are documentation users read and `--explain` prints: each has the fixed
 //! structure, states the rule's real default level, and its examples are executed — the
-//! "Example" must trigger the rule and "Use instead" must pass every rule.
+//! "Example" must trigger the rule, "Use instead" must pass every rule, and "Fix" must say
+//! what `--fix` does to the example.
 
-use tekton_buildah_core::refs::Index;
 use tekton_buildah_core::rules::RULES;
-use tekton_buildah_core::{Finding, Settings, check_object_with, yaml};
-
-/// The findings of every document of a block, each checked with the others at hand (a run
-/// and the Pipeline it names, as the CLI reads a file).
-fn block_findings(block: &str, settings: &Settings) -> Vec<Finding> {
-    let docs = yaml::load(block).unwrap();
-    let mut index = Index::new("in the same example");
-    for d in &docs {
-        index.add(&d.value);
-    }
-    docs.iter()
-        .flat_map(|d| check_object_with(&d.value, settings, &index).findings)
-        .collect()
-}
+use tekton_buildah_core::text::{check_text, fix::fix_text};
+use tekton_buildah_core::{Finding, Settings, yaml};
 
 const HEADINGS: &[&str] = &[
     "## What it does",
     "## Why is this bad?",
     "## Example",
     "## Use instead",
+    "## Fix",
     "## Options",
 ];
+
+/// The findings of a YAML text that count (not suppressed), as the CLI reports them.
+fn findings(text: &str, settings: &Settings) -> Vec<Finding> {
+    check_text(text, settings)
+        .findings
+        .into_iter()
+        .filter(|l| l.suppressed.is_none())
+        .map(|l| l.finding)
+        .collect()
+}
 
 /// The body of the first ```yaml block after `heading`.
 fn yaml_block<'a>(doc: &'a str, heading: &str) -> &'a str {
@@ -67,20 +66,60 @@ fn examples_trigger_their_rule_and_fixes_pass_every_rule() {
     let settings = Settings::default();
     for rule in RULES {
         let doc = rule.doc();
-        let findings = block_findings(yaml_block(doc, "## Example"), &settings);
+        let found = findings(yaml_block(doc, "## Example"), &settings);
+        let findings_of_example = &found;
         assert!(
-            findings.iter().any(|f| f.rule == *rule),
+            findings_of_example.iter().any(|f| f.rule == *rule),
             "{}: the example gives {:?}",
             rule.id(),
-            findings.iter().map(ToString::to_string).collect::<Vec<_>>()
+            findings_of_example
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
         );
-        let findings = block_findings(yaml_block(doc, "## Use instead"), &settings);
+        let good = findings(yaml_block(doc, "## Use instead"), &settings);
         assert!(
-            findings.is_empty(),
+            good.is_empty(),
             "{}: the fix still gives {:?}",
             rule.id(),
-            findings.iter().map(ToString::to_string).collect::<Vec<_>>()
+            good.iter().map(ToString::to_string).collect::<Vec<_>>()
         );
+    }
+}
+
+#[test]
+fn the_fix_section_says_what_fix_does_to_the_example() {
+    let settings = Settings::default();
+    for rule in RULES {
+        let doc = rule.doc();
+        let fix = &doc[doc.find("## Fix").unwrap()..doc.find("## Options").unwrap()];
+        let example = yaml_block(doc, "## Example");
+        let fixed = fix_text(example, &settings, Some(&[*rule]));
+        let left: Vec<String> = findings(&fixed.text, &settings)
+            .iter()
+            .filter(|f| f.rule == *rule)
+            .map(ToString::to_string)
+            .collect();
+        if fix.contains("No automatic fix") {
+            assert_eq!(
+                fixed.text,
+                example,
+                "{}: said not fixable, but fixed",
+                rule.id()
+            );
+        } else {
+            assert!(left.is_empty(), "{}: --fix leaves {left:?}", rule.id());
+            assert!(!fixed.applied.is_empty(), "{}", rule.id());
+            // Fixed as the page says: no other finding appears.
+            let before = findings(example, &settings).len();
+            let after = findings(&fixed.text, &settings).len();
+            assert!(
+                after < before,
+                "{}: {before} findings, {after} after --fix",
+                rule.id()
+            );
+            assert!(yaml::load(&fixed.text).is_ok());
+        }
     }
 }
 

@@ -71,6 +71,44 @@ export interface Finding {
   /** `line:column` is the offending token (or field) itself; false when it is the start of
    * a folded or quoted script, and the message says which script line. */
   exact: boolean;
+  /** `fix()` (and `fixFinding()`) can fix it. */
+  fixable: boolean;
+  /** Why it cannot be fixed automatically (null when it can). */
+  unfixable: string | null;
+  /** The reason a suppression comment gives for accepting it, or null. A suppressed finding
+   * does not count for the CLI; the cluster, which reads no comments, still counts it. */
+  suppressed: string | null;
+}
+
+/** A finding fixed, or left with the reason. `line` and `column` are those of the text the
+ * finding was reported in. */
+export interface FixOutcome {
+  rule: string;
+  level: Level;
+  document: number;
+  line: number;
+  column: number;
+  /** `subject: message`, as reported. */
+  message: string;
+  /** Why it was not fixed (`skipped` only). */
+  reason?: string;
+}
+
+/** What `fix()` returns: the text with every fix made (what `tekton-buildah-lint --fix`
+ * writes), the unified diff from the text given, what was fixed and what is left. */
+export interface FixResult {
+  text: string;
+  changed: boolean;
+  diff: string;
+  applied: FixOutcome[];
+  skipped: FixOutcome[];
+}
+
+/** What `fixFinding()` returns. */
+export interface FindingFix {
+  text: string;
+  changed: boolean;
+  diff: string;
 }
 
 /** A YAML document that could not be read (the text's other documents are still checked). */
@@ -165,6 +203,43 @@ pub fn lint(
 ) -> Result<JsValue, JsError> {
     let read = read_settings(&settings).map_err(|e| JsError::new(&e))?;
     to_js(&report::lint(text, &read.settings))
+}
+
+/// Fixes what can be fixed in a YAML text, as `tekton-buildah-lint --fix` does: returns the
+/// fixed text, its diff, and the findings fixed and left (with the reason). `rules`: fix
+/// only these rule ids. Throws when the settings are not valid or a rule id is unknown.
+#[wasm_bindgen(unchecked_return_type = "FixResult")]
+pub fn fix(
+    text: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "SettingsInput")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string[]")] rules: Option<Vec<String>>,
+) -> Result<JsValue, JsError> {
+    let read = read_settings(&settings).map_err(|e| JsError::new(&e))?;
+    let only = match rules {
+        None => None,
+        Some(ids) => Some(
+            ids.iter()
+                .map(|id| {
+                    RuleId::from_id(id)
+                        .ok_or_else(|| JsError::new(&format!("`{id}` is not a rule id")))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    to_js(&report::fix(text, &read.settings, only.as_deref()))
+}
+
+/// Fixes one finding: the one at `index` in `lint(text, settings).findings`. Throws when it
+/// cannot be fixed (the message says why) or the settings are not valid.
+#[wasm_bindgen(js_name = fixFinding, unchecked_return_type = "FindingFix")]
+pub fn fix_finding(
+    text: &str,
+    #[wasm_bindgen(unchecked_param_type = "SettingsInput")] settings: JsValue,
+    index: usize,
+) -> Result<JsValue, JsError> {
+    let read = read_settings(&settings).map_err(|e| JsError::new(&e))?;
+    let fixed = report::fix_one(text, &read.settings, index).map_err(|e| JsError::new(&e))?;
+    to_js(&fixed)
 }
 
 /// Checks settings as the policy's `validate_settings` does, with the same message.

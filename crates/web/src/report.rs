@@ -4,8 +4,10 @@
 
 use crate::columns::Lines;
 use serde_json::{Value, json};
+use tekton_buildah_core::text::diff::unified_diff;
+use tekton_buildah_core::text::fix::{Outcome, fix_finding, fix_text};
 use tekton_buildah_core::text::{DocumentOutcome, TextReport, check_text};
-use tekton_buildah_core::{Checked, Level, Settings, rejection_message};
+use tekton_buildah_core::{Checked, Level, RuleId, Settings, rejection_message};
 
 /// Checks `text` and returns the `LintResult` object.
 pub fn lint(text: &str, settings: &Settings) -> Value {
@@ -29,6 +31,9 @@ pub fn lint(text: &str, settings: &Settings) -> Value {
                 "endColumn": column + width,
                 "width": width,
                 "exact": l.exact,
+                "fixable": l.fixable(),
+                "unfixable": l.fix.as_ref().err(),
+                "suppressed": l.suppressed,
             })
         })
         .collect();
@@ -57,14 +62,55 @@ pub fn lint(text: &str, settings: &Settings) -> Value {
     })
 }
 
+/// What `fix()` returns: the fixed text, the diff from the text given, the findings fixed and
+/// those left with the reason (the `FixResult` interface). `only`: the rules to fix.
+pub fn fix(text: &str, settings: &Settings, only: Option<&[RuleId]>) -> Value {
+    let fixed = fix_text(text, settings, only);
+    let lines = Lines::new(text);
+    let outcome = |o: &Outcome, lines: &Lines<'_>, with_reason: bool| {
+        let (column, _) = lines.utf16(o.line, o.col, 0);
+        let mut v = json!({
+            "rule": o.rule.id(),
+            "level": o.level.as_str(),
+            "document": o.document,
+            "line": o.line,
+            "column": column,
+            "message": o.message,
+        });
+        if with_reason {
+            v["reason"] = json!(o.reason);
+        }
+        v
+    };
+    let after = Lines::new(&fixed.text);
+    json!({
+        "text": fixed.text,
+        "changed": fixed.text != text,
+        "diff": unified_diff("yaml", text, &fixed.text),
+        "applied": fixed.applied.iter().map(|o| outcome(o, &lines, false)).collect::<Vec<_>>(),
+        "skipped": fixed.skipped.iter().map(|o| outcome(o, &after, true)).collect::<Vec<_>>(),
+    })
+}
+
+/// What `fixFinding()` returns: the text with one finding's fix made, and the diff.
+pub fn fix_one(text: &str, settings: &Settings, index: usize) -> Result<Value, String> {
+    let fixed = fix_finding(text, settings, index)?;
+    Ok(json!({
+        "diff": unified_diff("yaml", text, &fixed),
+        "changed": fixed != text,
+        "text": fixed,
+    }))
+}
+
 /// What the policy answers for one document: rejected with its message when it has errors,
-/// admitted (with its warnings) otherwise.
+/// admitted (with its warnings) otherwise. The cluster reads no comments: suppressions do not
+/// change its answer, and the findings about them are not part of it.
 fn document(report: &TextReport, d: &DocumentOutcome) -> Value {
     let own = || {
         report
             .findings
             .iter()
-            .filter(move |l| l.document == d.document)
+            .filter(move |l| l.document == d.document && !l.finding.rule.reads_comments())
             .map(|l| &l.finding)
     };
     let message = rejection_message(own().filter(|f| f.level == Level::Error), d.omitted);

@@ -32,7 +32,8 @@ pub fn render(results: &[FileResult]) -> String {
                 data(&e.message)
             );
         }
-        for l in sorted(r) {
+        // Suppressed findings are accepted on purpose: no annotation.
+        for l in sorted(r).into_iter().filter(|l| l.suppressed.is_none()) {
             let kind = match l.finding.level {
                 Level::Error => "error",
                 Level::Warning => "warning",

@@ -19,6 +19,10 @@ enum Field<'a> {
     Str(&'a str),
     Num(u64),
     Bool(bool),
+    /// `null`, or a string.
+    OptStr(Option<&'a str>),
+    /// `null`, or `{"justification": …}`.
+    Suppression(Option<&'a str>),
 }
 
 /// Writes the document for `results` to `out`.
@@ -50,13 +54,35 @@ pub fn write(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
                 ("document", Field::Num(l.document as u64)),
                 ("exact", Field::Bool(l.exact)),
                 ("file", Field::Str(&r.name)),
+                ("fixable", Field::Bool(l.fixable())),
                 ("level", Field::Str(f.level.as_str())),
                 ("line", Field::Num(l.line.into())),
                 ("message", Field::Str(&f.message)),
                 ("path", Field::Str(&f.path)),
                 ("rule", Field::Str(f.rule.id())),
                 ("subject", Field::Str(&f.subject)),
+                ("suppressed", Field::Suppression(l.suppressed.as_deref())),
+                (
+                    "unfixable",
+                    Field::OptStr(l.fix.as_ref().err().map(String::as_str)),
+                ),
             ]
+        })
+    }))?;
+    w.buf.extend_from_slice(b",\n  \"fixed\": ");
+    w.array(results.iter().flat_map(|r| {
+        r.fix.iter().flat_map(|fix| {
+            fix.applied.iter().map(|a| {
+                [
+                    ("column", Field::Num(a.col.into())),
+                    ("document", Field::Num(a.document as u64)),
+                    ("file", Field::Str(&r.name)),
+                    ("level", Field::Str(a.level.as_str())),
+                    ("line", Field::Num(a.line.into())),
+                    ("message", Field::Str(&a.message)),
+                    ("rule", Field::Str(a.rule.id())),
+                ]
+            })
         })
     }))?;
     w.buf.extend_from_slice(
@@ -109,9 +135,15 @@ fn object(out: &mut Vec<u8>, fields: &[(&str, Field<'_>)]) {
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\": ");
         match value {
-            Field::Str(s) => string(out, s),
+            Field::Str(s) | Field::OptStr(Some(s)) => string(out, s),
             Field::Num(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Field::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Field::OptStr(None) | Field::Suppression(None) => out.extend_from_slice(b"null"),
+            Field::Suppression(Some(reason)) => {
+                out.extend_from_slice(b"{\n        \"justification\": ");
+                string(out, reason);
+                out.extend_from_slice(b"\n      }");
+            }
         }
         out.extend_from_slice(if i + 1 < fields.len() { b",\n" } else { b"\n" });
     }

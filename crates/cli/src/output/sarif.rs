@@ -1,12 +1,15 @@
 //! SARIF 2.1.0: one run, the rules with their documentation as help, a result per finding
 //! (physical location plus the logical path), and files that could not be read as tool
-//! execution notifications.
+//! execution notifications. A finding with a fix carries it (`fixes`: the file's bytes to
+//! replace, as editors and code scanning offer them); a suppressed one carries its
+//! suppression (`kind: inSource` with the comment's reason), which viewers show as dismissed.
 
 use super::{message, sorted};
-use crate::check::FileResult;
+use crate::check::{FileResult, Located};
 use serde_json::{Value, json};
 use tekton_buildah_core::Level;
 use tekton_buildah_core::rules::RULES;
+use tekton_buildah_core::text::fix::fix_holds;
 
 fn level(l: Level) -> &'static str {
     match l {
@@ -49,6 +52,41 @@ fn short(doc: &str) -> String {
         .join(" ")
 }
 
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, starts: &[usize], offset: usize) -> Value {
+    let line = starts.partition_point(|&s| s <= offset).max(1);
+    let start = starts[line - 1];
+    let col = text.get(start..offset).map_or(1, |t| t.chars().count() + 1);
+    json!([line, col])
+}
+
+/// A finding's fix as a SARIF `fix`, when it can be made on its own.
+fn fix(text: &str, starts: &[usize], l: &Located, file: &str) -> Option<Value> {
+    let edits = l.fix.as_ref().ok()?;
+    if !fix_holds(text, l) {
+        return None;
+    }
+    let replacements: Vec<Value> = edits
+        .iter()
+        .map(|e| {
+            let (a, b) = (
+                position(text, starts, e.start),
+                position(text, starts, e.end),
+            );
+            json!({
+                "deletedRegion": {
+                    "startLine": a[0], "startColumn": a[1], "endLine": b[0], "endColumn": b[1],
+                },
+                "insertedContent": {"text": e.text},
+            })
+        })
+        .collect();
+    Some(json!({
+        "description": {"text": format!("Fix [{}] {}", l.finding.rule.id(), message(l))},
+        "artifactChanges": [{"artifactLocation": uri(file), "replacements": replacements}],
+    }))
+}
+
 pub fn render(results: &[FileResult]) -> String {
     let rules: Vec<Value> = RULES
         .iter()
@@ -71,6 +109,11 @@ pub fn render(results: &[FileResult]) -> String {
     let mut out_results = Vec::new();
     let mut notifications = Vec::new();
     for r in results {
+        let starts: Vec<usize> = r.text.as_deref().map_or_else(Vec::new, |t| {
+            std::iter::once(0)
+                .chain(t.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
         for e in &r.errors {
             let mut region = json!({});
             if e.line > 0 {
@@ -89,7 +132,7 @@ pub fn render(results: &[FileResult]) -> String {
                 region["endColumn"] = json!(l.col + l.width);
             }
             let rule_index = RULES.iter().position(|x| *x == f.rule).unwrap_or(0);
-            out_results.push(json!({
+            let mut result = json!({
                 "ruleId": f.rule.id(),
                 "ruleIndex": rule_index,
                 "level": level(f.level),
@@ -101,7 +144,16 @@ pub fn render(results: &[FileResult]) -> String {
                 "partialFingerprints": {
                     "logicalPath/v1": format!("{}:{}:{}:{}", r.name, l.document, f.path, f.rule.id()),
                 },
-            }));
+            });
+            if let Some(reason) = &l.suppressed {
+                result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
+            }
+            if let Some(text) = r.text.as_deref()
+                && let Some(fix) = fix(text, &starts, l, &r.name)
+            {
+                result["fixes"] = json!([fix]);
+            }
+            out_results.push(result);
         }
     }
     let doc = json!({

@@ -1,5 +1,6 @@
 //! `path:line:col: level[rule-id] subject: message`, optionally followed by the source line
-//! with the offending token underlined.
+//! with the offending token underlined. A finding `--fix` can fix is marked `[*]` after its
+//! rule; suppressed findings are not printed (JSON and SARIF keep them).
 
 use super::{message, sorted};
 use crate::check::FileResult;
@@ -11,16 +12,17 @@ pub fn render(results: &[FileResult], snippet: bool) -> String {
         for e in &r.errors {
             let _ = writeln!(out, "{}:{}:{}: error: {}", r.name, e.line, e.col, e.message);
         }
-        for l in sorted(r) {
+        for l in sorted(r).into_iter().filter(|l| l.suppressed.is_none()) {
             let f = &l.finding;
             let _ = writeln!(
                 out,
-                "{}:{}:{}: {}[{}] {}",
+                "{}:{}:{}: {}[{}] {}{}",
                 r.name,
                 l.line,
                 l.col,
                 f.level.as_str(),
                 f.rule.id(),
+                if l.fixable() { "[*] " } else { "" },
                 message(l)
             );
             if snippet && let Some(text) = &r.text {

@@ -180,7 +180,7 @@ impl FieldBuilder {
 }
 
 /// `'…'` around a value so that the shell reads it back as one word (`printf %q`).
-pub(super) fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric()

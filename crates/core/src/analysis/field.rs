@@ -21,6 +21,62 @@ impl Source {
     }
 }
 
+/// A quoting level around shell text that the shell parses again: `sh -c '…'`, `eval "…"`, a
+/// heredoc fed to a shell, a command string written as an unquoted word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Word,
+    Single,
+    Double,
+    HereDoc,
+}
+
+/// The quoting levels around a piece of shell text inside its field, outermost first: what
+/// text inserted there must be escaped through to reach the inner shell unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Layers {
+    /// Three bits per level, the outermost lowest.
+    bits: u32,
+    len: u8,
+}
+
+impl Layers {
+    /// Most levels kept; deeper text is never edited.
+    const MAX: u8 = 10;
+
+    /// These levels with `layer` inside them (past [`Layers::MAX`], none can be used).
+    pub fn with(self, layer: Layer) -> Layers {
+        if self.len >= Layers::MAX {
+            return Layers {
+                bits: self.bits,
+                len: u8::MAX,
+            };
+        }
+        let code = match layer {
+            Layer::Word => 1,
+            Layer::Single => 2,
+            Layer::Double => 3,
+            Layer::HereDoc => 4,
+        };
+        Layers {
+            bits: self.bits | code << (3 * u32::from(self.len)),
+            len: self.len + 1,
+        }
+    }
+
+    /// The levels, outermost first; `None` when there were too many to keep.
+    pub fn levels(self) -> Option<impl Iterator<Item = Layer>> {
+        (self.len <= Layers::MAX).then(|| {
+            (0..u32::from(self.len)).map(move |i| match (self.bits >> (3 * i)) & 7 {
+                1 => Layer::Word,
+                2 => Layer::Single,
+                3 => Layer::Double,
+                _ => Layer::HereDoc,
+            })
+        })
+    }
+}
+
 /// A position: a byte range inside one of the container's strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Loc {

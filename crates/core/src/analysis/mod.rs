@@ -8,7 +8,8 @@ mod field;
 mod walk;
 
 pub use call_env::{CallEnv, EnvValue, PLACEMENT_VARS, PlacementVar, WrittenConf};
-pub use field::{Field, Loc, Source};
+pub(crate) use expand::shell_quote;
+pub use field::{Field, Layer, Layers, Loc, Source};
 pub use walk::{Files, Written};
 
 use crate::buildah::call::{BuildahCall, CallKind};
@@ -36,6 +37,9 @@ pub struct Invocation {
     pub conditional: bool,
     /// What the call sees of the variables that move its files (see [`CallEnv`]).
     pub env: Box<CallEnv>,
+    /// The quoting around the shell text the call was read from, when that text sits exactly
+    /// in its field (`None`: exec form, or text built at run time).
+    pub layers: Option<Layers>,
 }
 
 impl Invocation {
@@ -221,6 +225,7 @@ pub fn analyze_after(
                     source: Source::Script,
                     base: Some(0),
                     whole: Span::new(0, script.len()),
+                    layers: Layers::default(),
                 };
                 walker.script(&parsed, script, origin);
             }

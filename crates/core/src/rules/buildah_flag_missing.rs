@@ -7,10 +7,12 @@
 use super::{
     Level, RuleId, buildah_containers, invocation_label, opaque_hint, written_after_positional,
 };
-use crate::analysis::{Invocation, resolve_value};
+use crate::analysis::{Invocation, resolve_value, shell_quote};
 use crate::buildah::call::CallKind;
 use crate::buildah::env::{LOCAL_TRANSPORTS, equivalent};
 use crate::engine::{ContainerContext, Findings, TaskContext};
+use crate::fix::Fix;
+use crate::fix::plan::{self, Anchor, NewArgs};
 use crate::settings::{FlagRequirement, FlagScope, Settings, parse_bool};
 use std::fmt;
 
@@ -44,6 +46,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
             let label = invocation_label(c, inv);
             let local = pushes_locally(inv);
             let mut missing = Vec::new();
+            let mut lacking = Vec::new();
             for req in settings.mandatory_flags.iter().filter(|r| match r.scope {
                 FlagScope::Global => cmd.touches_storage,
                 // A push into a local layout publishes nothing: push options do not apply.
@@ -62,6 +65,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                         at = f.loc;
                     }
                 };
+                let mut remedy = Err("move it before the first positional argument");
                 let message = match verdict {
                     Verdict::Ok => continue,
                     Verdict::Missing => {
@@ -69,6 +73,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                             Some(alt) => format!("`{want}` (or `{alt}` in the step's env)"),
                             None => format!("`{want}`"),
                         });
+                        lacking.push(req);
                         continue;
                     }
                     Verdict::AfterPositional => format!(
@@ -77,23 +82,31 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                     ),
                     Verdict::OnlySometimes(i) => {
                         point(i);
+                        remedy =
+                            Err("the option is added inside a condition; pass it on every path");
                         format!(
                             "{label} passes `{want}` only on some paths (it is added inside a condition); pass it every time"
                         )
                     }
                     Verdict::Wrong(got, from, i) => {
                         point(i);
+                        remedy = Ok(i);
                         let from = from.map(|r| format!(" (from `{r}`)")).unwrap_or_default();
                         format!("{label} passes `{got}`{from}; expected `{want}`")
                     }
                     Verdict::Unknown(got, i) => {
                         point(i);
+                        remedy = Err("the value is only known when the step runs");
                         format!(
                             "{label} passes `{got}`, whose value is only known when the step runs; expected `{want}`"
                         )
                     }
                 };
-                out.at(RULE, Level::Error, c, at, message);
+                out.at(RULE, Level::Error, c, at, message)
+                    .fix(|| match remedy {
+                        Ok(i) => replace_value(c, inv, req, i),
+                        Err(reason) => Fix::Unavailable(reason.into()),
+                    });
             }
             if !missing.is_empty() {
                 out.at(
@@ -102,9 +115,82 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                     c,
                     inv.report_loc(),
                     format!("{label} lacks {}{}", missing.join(", "), opaque_hint(inv)),
-                );
+                )
+                .fix(|| add_missing(c, inv, &lacking));
             }
         }
+    }
+}
+
+/// The missing options added: global ones after the program word, the others after the
+/// subcommand, as the settings spell them.
+fn add_missing(c: &ContainerContext<'_, '_>, inv: &Invocation, reqs: &[&FlagRequirement]) -> Fix {
+    if let Some(r) = reqs
+        .iter()
+        .find(|r| r.flag.takes_value && r.value.is_none())
+    {
+        return Fix::Unavailable(format!(
+            "`--{}` needs a value only you know; add it with one",
+            r.flag.long
+        ));
+    }
+    let mut edits = Vec::new();
+    for anchor in [Anchor::Program, Anchor::Subcommand] {
+        let global = anchor == Anchor::Program;
+        let words: Vec<String> = reqs
+            .iter()
+            .filter(|r| matches!(r.scope, FlagScope::Global) == global)
+            .flat_map(|r| match r.spec.split_once(' ') {
+                // `--ulimit nofile=4096:8192`: two words, as written in the settings.
+                Some((name, value)) => vec![name.to_string(), value.trim().to_string()],
+                None => vec![r.spec.to_string()],
+            })
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let args = NewArgs {
+            shell: words
+                .iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+            items: words,
+        };
+        match plan::add_arguments(c, inv, anchor, &args) {
+            Fix::Edits(e) => edits.extend(e),
+            unavailable => return unavailable,
+        }
+    }
+    Fix::Edits(edits)
+}
+
+/// The option at argv index `at` gets the required value: `--format=docker` becomes
+/// `--format=oci`, `--layers` becomes `--layers=false`; in `--format docker` only the value
+/// word changes.
+fn replace_value(
+    c: &ContainerContext<'_, '_>,
+    inv: &Invocation,
+    req: &FlagRequirement,
+    at: usize,
+) -> Fix {
+    let Some(option) = inv.call.options.iter().find(|o| o.at == at) else {
+        return Fix::Unavailable("the option is not written in the call".into());
+    };
+    let word = &inv.argv[at];
+    match (&option.value, &req.value) {
+        (Some(v), Some(want)) if v.loc != word.loc => {
+            plan::replace_word(c, inv, v, &shell_quote(want), want)
+        }
+        _ if word.text.starts_with("--") => {
+            let want = Display(req).to_string();
+            plan::replace_word(c, inv, word, &shell_quote(&want), &want)
+        }
+        _ => Fix::Unavailable(format!(
+            "`{}` is written in short form; write `{}` instead",
+            word.text,
+            Display(req)
+        )),
     }
 }
 

@@ -6,9 +6,11 @@
 use super::{
     Level, RuleId, buildah_containers, invocation_label, opaque_hint, written_after_positional,
 };
-use crate::analysis::{Field, resolve_value};
-use crate::buildah::call::CallKind;
+use crate::analysis::{Field, Invocation, resolve_value};
+use crate::buildah::call::{CallKind, OptionUse};
 use crate::engine::{ContainerContext, Findings, TaskContext};
+use crate::fix::Fix;
+use crate::fix::plan::{self, Anchor, NewArgs};
 use crate::settings::Settings;
 
 const RULE: RuleId = RuleId::BuildahRootMissing;
@@ -27,18 +29,25 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
             }
             let label = invocation_label(c, inv);
             let mut at = inv.report_loc();
+            let mut remedy = Remedy::Manual("move `--root` before the first positional argument");
             let message = match inv.call.uses("root").last() {
                 None if written_after_positional(inv, "root") => format!(
                     "{label} has `--root` after a positional argument, where buildah no longer reads options; move it before"
                 ),
-                None => format!(
-                    "{label} does not pass `--root`, so its storage lands on the node's disk; add `--root \"${STORAGE_ROOT_ENV}\"`{}",
-                    opaque_hint(inv)
-                ),
+                None => {
+                    remedy = Remedy::Add;
+                    format!(
+                        "{label} does not pass `--root`, so its storage lands on the node's disk; add `--root \"${STORAGE_ROOT_ENV}\"`{}",
+                        opaque_hint(inv)
+                    )
+                }
                 Some(root) => match &root.value {
                     Some(v) if is_storage_root(v, task, c) => {
                         let word = &inv.argv[root.at];
                         if word.conditional && !inv.conditional {
+                            remedy = Remedy::Manual(
+                                "`--root` is set inside a condition; pass it on every path",
+                            );
                             format!(
                                 "{label} passes `--root` only on some paths (it is set inside a condition); pass it every time"
                             )
@@ -50,6 +59,7 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                         if inv.via.is_none() {
                             at = inv.argv[root.at].loc;
                         }
+                        remedy = Remedy::Replace(root);
                         let from = v
                             .from
                             .as_ref()
@@ -60,11 +70,56 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                             v.text
                         )
                     }
-                    None => format!("{label} passes `--root` without a value"),
+                    None => {
+                        remedy = Remedy::Manual("`--root` has no value");
+                        format!("{label} passes `--root` without a value")
+                    }
                 },
             };
-            out.at(RULE, Level::Error, c, at, message);
+            out.at(RULE, Level::Error, c, at, message)
+                .fix(|| fix(c, inv, remedy));
         }
+    }
+}
+
+/// What fixes a finding.
+enum Remedy<'i> {
+    /// `--root "$BUILDAH_STORAGE_ROOT"` after the program word.
+    Add,
+    /// This `--root` gets the storage root as its value.
+    Replace(&'i OptionUse),
+    Manual(&'static str),
+}
+
+fn fix(c: &ContainerContext<'_, '_>, inv: &Invocation, remedy: Remedy<'_>) -> Fix {
+    let shell = format!("\"${STORAGE_ROOT_ENV}\"");
+    let item = format!("$({STORAGE_ROOT_ENV})");
+    match remedy {
+        Remedy::Add => plan::add_arguments(
+            c,
+            inv,
+            Anchor::Program,
+            &NewArgs {
+                shell: format!("--root {shell}"),
+                items: vec!["--root".into(), item],
+            },
+        ),
+        Remedy::Replace(root) => {
+            let word = &inv.argv[root.at];
+            match &root.value {
+                // `--root=/path`: the whole word.
+                Some(v) if v.loc == word.loc => plan::replace_word(
+                    c,
+                    inv,
+                    word,
+                    &format!("--root={shell}"),
+                    &format!("--root={item}"),
+                ),
+                Some(v) => plan::replace_word(c, inv, v, &shell, &item),
+                None => Fix::Unavailable("`--root` has no value".into()),
+            }
+        }
+        Remedy::Manual(reason) => Fix::Unavailable(reason.into()),
     }
 }
 

@@ -4,6 +4,8 @@
 
 use super::{Level, Quoted, RuleId, buildah_containers};
 use crate::engine::{Findings, TaskContext};
+use crate::fix::Fix;
+use crate::fix::plan::{add_capabilities, capability_list};
 use crate::settings::{Settings, is_capability};
 
 const RULE: RuleId = RuleId::CapabilityMissing;
@@ -30,6 +32,11 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
             Some((_, p)) => p.to_string(),
             None => format!("{}.securityContext", c.container().path),
         };
+        // The list the step gets: its own or the stepTemplate's, or a new one of its own.
+        let list = match c.merged.cap_add {
+            Some((_, p)) => p.to_string(),
+            None => capability_list(c.container()),
+        };
         out.container(
             RULE,
             Level::Warning,
@@ -40,6 +47,20 @@ pub(super) fn check(task: &TaskContext<'_, '_>, settings: &Settings, out: &mut F
                 "buildah needs capability {}; add it to `securityContext.capabilities.add`",
                 Quoted(&missing)
             ),
-        );
+        )
+        .fix(|| {
+            let allowed = |cap: &str| {
+                settings
+                    .allowed_capabilities
+                    .iter()
+                    .any(|a| a.as_ref() == "ALL" || is_capability(cap, a))
+            };
+            match missing.iter().find(|cap| !allowed(cap)) {
+                Some(cap) => Fix::Unavailable(format!(
+                    "`{cap}` is not in `allowedCapabilities`: adding it would be rejected too"
+                )),
+                None => Fix::Edits(vec![add_capabilities(list, &missing)]),
+            }
+        });
     }
 }

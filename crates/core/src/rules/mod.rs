@@ -52,6 +52,11 @@ pub enum RuleId {
     ReferenceUnresolved,
     /// Not a configurable rule: the object itself is malformed where the policy must read it.
     InvalidObject,
+    /// A suppression comment without a reason, or naming a rule that does not exist (read
+    /// from the text by the CLI and the playground; the cluster never sees comments).
+    SuppressionInvalid,
+    /// A suppression comment that silences nothing.
+    SuppressionUnused,
 }
 
 /// All rules, in the order of the documentation.
@@ -68,6 +73,8 @@ pub const RULES: &[RuleId] = &[
     RuleId::BuildahUnanalyzable,
     RuleId::ReferenceUnresolved,
     RuleId::InvalidObject,
+    RuleId::SuppressionInvalid,
+    RuleId::SuppressionUnused,
 ];
 
 impl RuleId {
@@ -85,6 +92,8 @@ impl RuleId {
             RuleId::BuildahUnanalyzable => "buildah-unanalyzable",
             RuleId::ReferenceUnresolved => "reference-unresolved",
             RuleId::InvalidObject => "invalid-object",
+            RuleId::SuppressionInvalid => "suppression-invalid",
+            RuleId::SuppressionUnused => "suppression-unused",
         }
     }
 
@@ -95,6 +104,12 @@ impl RuleId {
     /// Whether `rules.<id>.level` may change it (`invalid-object` always rejects).
     pub fn configurable(self) -> bool {
         self != RuleId::InvalidObject
+    }
+
+    /// Whether it is about comments in a file (suppressions), which only the CLI and the
+    /// playground read: the objects a cluster receives have none.
+    pub fn reads_comments(self) -> bool {
+        matches!(self, RuleId::SuppressionInvalid | RuleId::SuppressionUnused)
     }
 
     /// One line on what the rule checks.
@@ -128,6 +143,12 @@ impl RuleId {
             RuleId::InvalidObject => {
                 "the object has the shape Tekton requires where the policy reads it"
             }
+            RuleId::SuppressionInvalid => {
+                "suppression comments name existing rules and give a reason (CLI and playground)"
+            }
+            RuleId::SuppressionUnused => {
+                "every suppression comment silences a finding (CLI and playground)"
+            }
         }
     }
 
@@ -137,7 +158,9 @@ impl RuleId {
             RuleId::StepResourcesField => "error on v1, warning on v1beta1",
             RuleId::CapabilityMissing
             | RuleId::BuildahUnanalyzable
-            | RuleId::ReferenceUnresolved => "warning",
+            | RuleId::ReferenceUnresolved
+            | RuleId::SuppressionInvalid
+            | RuleId::SuppressionUnused => "warning",
             _ => "error",
         }
     }
@@ -177,6 +200,12 @@ impl RuleId {
                 include_str!("../../../../docs/rules/reference-unresolved.md")
             }
             RuleId::InvalidObject => include_str!("../../../../docs/rules/invalid-object.md"),
+            RuleId::SuppressionInvalid => {
+                include_str!("../../../../docs/rules/suppression-invalid.md")
+            }
+            RuleId::SuppressionUnused => {
+                include_str!("../../../../docs/rules/suppression-unused.md")
+            }
         }
     }
 }

@@ -7,7 +7,9 @@
 use super::{Level, RuleId, buildah_containers};
 use crate::analysis::resolve_value;
 use crate::engine::{ContainerContext, Findings, TaskContext};
+use crate::fix::{Edit, Fix, Item};
 use crate::settings::{RequiredEnv, Settings};
+use crate::shell::Span;
 use crate::tekton::Role;
 
 const RULE: RuleId = RuleId::RequiredEnv;
@@ -50,7 +52,17 @@ fn check_one(
                 "`{name}` is not set; set it to {}",
                 expectation(req, workspaces)
             ),
-        );
+        )
+        .fix(|| match value_for(req, workspaces, any_workspace) {
+            Ok(value) => Fix::Edits(vec![Edit::Append {
+                path: env_list(task, c),
+                items: vec![Item::Entries(vec![
+                    ("name".into(), name.to_string()),
+                    ("value".into(), value),
+                ])],
+            }]),
+            Err(reason) => Fix::Unavailable(reason),
+        });
         return;
     };
     if !req.in_workspace && req.value_pattern.is_none() {
@@ -72,6 +84,25 @@ fn check_one(
         return;
     }
     let raw = var.value.unwrap_or("");
+    // A literal value (no reference in it) is replaced by one that satisfies the settings.
+    let replace = || {
+        if var.value.is_none() {
+            return Fix::Unavailable(format!("`{name}` has no `value`"));
+        }
+        if raw.contains("$(") {
+            return Fix::Unavailable(format!(
+                "`{name}` is built from references; choose its value by hand"
+            ));
+        }
+        match value_for(req, workspaces, any_workspace) {
+            Ok(value) => Fix::Edits(vec![Edit::Text {
+                path: path(),
+                span: Span::new(0, raw.len()),
+                text: value,
+            }]),
+            Err(reason) => Fix::Unavailable(reason),
+        }
+    };
     if req.in_workspace && !under_declared_workspace(raw, workspaces, any_workspace) {
         let declared = if any_workspace {
             "the workspaces of the Task using this StepAction".to_string()
@@ -96,7 +127,8 @@ fn check_one(
             format!(
                 "`{name}` is `{raw}`, not a path under a declared workspace ({declared}); expected `$(workspaces.<name>.path)/…`"
             ),
-        );
+        )
+        .fix(replace);
     }
     if let Some(pattern) = &req.value_pattern {
         let mut resolved = String::new();
@@ -123,7 +155,66 @@ fn check_one(
                 pattern.source
             ),
         };
-        out.container(RULE, Level::Error, c, path(), None, message);
+        out.container(RULE, Level::Error, c, path(), None, message)
+            .fix(replace);
+    }
+}
+
+/// The `env` list a missing variable goes to: the step's own, or the stepTemplate's when the
+/// step has none and the template's holds the other variables.
+fn env_list(task: &TaskContext<'_, '_>, c: &ContainerContext<'_, '_>) -> String {
+    match &task.spec.step_template {
+        Some(t)
+            if c.container().role == Role::Step
+                && c.container().env.is_empty()
+                && !t.env.is_empty() =>
+        {
+            format!("{}.env", t.path)
+        }
+        _ => format!("{}.env", c.container().path),
+    }
+}
+
+/// The value a fix gives a required variable: a directory of the first declared workspace,
+/// or the one literal value the settings' pattern allows.
+fn value_for(
+    req: &RequiredEnv,
+    workspaces: &[&str],
+    any_workspace: bool,
+) -> Result<String, String> {
+    let value = if req.in_workspace {
+        if any_workspace {
+            return Err(
+                "a StepAction's workspaces are those of the Task using it; set it to a path under one of them".into(),
+            );
+        }
+        let Some(ws) = workspaces.first() else {
+            return Err(
+                "the task declares no workspace to put it on; declare one in `spec.workspaces` first".into(),
+            );
+        };
+        format!("$(workspaces.{ws}.path)/{}", directory(&req.name))
+    } else if let Some(p) = &req.value_pattern {
+        p.literal()
+            .ok_or_else(|| format!("no one value matches `{}`; set one that does", p.source))?
+    } else {
+        return Err("any value will do, so there is none to choose; set one".into());
+    };
+    match &req.value_pattern {
+        Some(p) if p.is_match(&value) != Ok(true) => Err(format!(
+            "`{value}` would not match `{}`; set a value that does",
+            p.source
+        )),
+        _ => Ok(value),
+    }
+}
+
+/// The directory a variable gets under a workspace: `.buildah-storage`, `.tmp`, `.home`.
+fn directory(name: &str) -> String {
+    match name {
+        "BUILDAH_STORAGE_ROOT" => ".buildah-storage".to_string(),
+        "TMPDIR" => ".tmp".to_string(),
+        other => format!(".{}", other.to_ascii_lowercase().replace('_', "-")),
     }
 }
 
@@ -146,11 +237,7 @@ fn under_declared_workspace(value: &str, workspaces: &[&str], any_workspace: boo
 fn expectation(req: &RequiredEnv, workspaces: &[&str]) -> String {
     if req.in_workspace {
         let ws = workspaces.first().copied().unwrap_or("<workspace>");
-        let dir = match &*req.name {
-            "BUILDAH_STORAGE_ROOT" => ".buildah-storage".to_string(),
-            "TMPDIR" => ".tmp".to_string(),
-            other => format!(".{}", other.to_ascii_lowercase().replace('_', "-")),
-        };
+        let dir = directory(&req.name);
         let declare = if workspaces.is_empty() {
             " (declare one in `spec.workspaces`)"
         } else {

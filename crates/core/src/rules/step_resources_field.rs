@@ -7,6 +7,7 @@
 
 use super::{Level, RuleId};
 use crate::engine::{Findings, Site, TaskContext};
+use crate::fix::{Edit, Fix};
 use crate::settings::Settings;
 use crate::tekton::Role;
 
@@ -19,6 +20,23 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
         }
         let noun = c.role.noun();
         if let Some(wrong) = c.misnamed_resources {
+            let path = format!("{}.{wrong}", c.path);
+            let fix = || {
+                if wrong != "resources" {
+                    Fix::Unavailable(
+                        "name it `resources` or move the object to tekton.dev/v1: the choice is yours".into(),
+                    )
+                } else if c.compute.is_some() {
+                    Fix::Unavailable(format!(
+                        "the {noun} has `computeResources` too; merge the two by hand"
+                    ))
+                } else {
+                    Fix::Edits(vec![Edit::RenameKey {
+                        path: path.clone(),
+                        to: "computeResources".into(),
+                    }])
+                }
+            };
             let message = if wrong == "resources" {
                 format!(
                     "`resources` is not a field of a tekton.dev/v1 {noun}: it is dropped and no requests or limits apply; rename it to `computeResources`"
@@ -33,12 +51,13 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                 Level::Error,
                 Site {
                     subject: c.describe(),
-                    path: format!("{}.{wrong}", c.path),
+                    path: path.clone(),
                     span: None,
                     rank,
                 },
                 message,
-            );
+            )
+            .fix(fix);
         }
         if c.v1beta1_resources {
             out.push(
@@ -53,7 +72,12 @@ pub(super) fn check(task: &TaskContext<'_, '_>, _settings: &Settings, out: &mut 
                 format!(
                     "tekton.dev/v1 renames the {noun} field `resources` to `computeResources`; rename it when moving to v1 or it will be dropped"
                 ),
-            );
+            )
+            .fix(|| {
+                Fix::Unavailable(
+                    "the field is right for v1beta1: rename it when the object moves to v1".into(),
+                )
+            });
         }
     }
 }

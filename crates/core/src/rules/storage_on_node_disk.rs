@@ -186,8 +186,12 @@ fn report(c: &ContainerContext<'_, '_>, g: &Group<'_>, out: &mut Findings<'_>) {
             let related = Some((c.path_of(call), Some(call.span)));
             out.in_run(RULE, Level::Error, c, at.clone(), related, m);
         }
-        Some(at) => out.container(RULE, Level::Error, c, at.clone(), None, m),
-        None => out.at(RULE, Level::Error, c, first.report_loc(), m),
+        Some(at) => {
+            out.container(RULE, Level::Error, c, at.clone(), None, m);
+        }
+        None => {
+            out.at(RULE, Level::Error, c, first.report_loc(), m);
+        }
     }
 }
 

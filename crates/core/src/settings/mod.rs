@@ -76,6 +76,19 @@ impl Pattern {
         })
     }
 
+    /// The one text the expression matches, when it is an anchored literal (`^vfs$`).
+    pub fn literal(&self) -> Option<String> {
+        match literal_matcher(&self.source)? {
+            Matcher::Literal {
+                anchored_start: true,
+                anchored_end: true,
+                start,
+                end,
+            } => Some(self.source[start..end].to_string()),
+            _ => None,
+        }
+    }
+
     /// Whether `text` matches; `Err` with the reason when the expression does not compile.
     pub fn is_match(&self, text: &str) -> Result<bool, String> {
         match self.compiled() {
@@ -334,6 +347,15 @@ impl Settings {
             }
         }
         s
+    }
+
+    /// These settings with a rule's level as `rules.<id>.level` sets it (`None`: the rule's
+    /// default).
+    pub fn with_level(mut self, rule: RuleId, level: Option<LevelSetting>) -> Settings {
+        if let Some(slot) = self.levels.get_mut(rule as usize) {
+            *slot = level;
+        }
+        self
     }
 
     /// The level a rule's finding gets: the setting's choice, else the rule's default for
@@ -814,7 +836,7 @@ fn suggest_flag<'a>(written: &str, flags: impl Iterator<Item = &'a Flag>) -> Str
 }
 
 /// ` (did you mean `x`?)` when a known name is close to `given`.
-fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> String {
     let given_l = given.to_ascii_lowercase();
     let best = known
         .map(|k| (edit_distance(&given_l, &k.to_ascii_lowercase()), k))

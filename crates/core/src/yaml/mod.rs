@@ -10,6 +10,7 @@ use saphyr_parser::Event;
 use std::borrow::Cow;
 
 mod direct;
+pub mod edit;
 
 /// Deepest nesting converted; deeper documents are refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
@@ -176,6 +177,14 @@ pub fn load(text: &str) -> Result<Vec<Document<'_>>, YamlError> {
 /// file (split at `---` lines): a document that is not valid YAML is an error for that
 /// document, and the others are still read.
 pub fn load_documents(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
+    load_with(text, true).0
+}
+
+/// [`load_documents`], with the byte offsets where the text's lines start (0, then just after
+/// each `\n`), found on the way.
+pub(crate) fn load_documents_and_lines(
+    text: &str,
+) -> (Vec<Result<Document<'_>, YamlError>>, Vec<u32>) {
     load_with(text, true)
 }
 
@@ -183,10 +192,10 @@ pub fn load_documents(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
 /// `yaml` fuzz target checks that the two always agree).
 #[doc(hidden)]
 pub fn load_documents_generally(text: &str) -> Vec<Result<Document<'_>, YamlError>> {
-    load_with(text, false)
+    load_with(text, false).0
 }
 
-fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
+fn load_with(text: &str, direct: bool) -> (Vec<Result<Document<'_>, YamlError>>, Vec<u32>) {
     let (lines, readable) = split_lines(text);
     let mut out = Vec::new();
     for (first, end) in pieces(&lines) {
@@ -208,12 +217,23 @@ fn load_with(text: &str, direct: bool) -> Vec<Result<Document<'_>, YamlError>> {
             Err(e) => out.push(Err(e)),
         }
     }
-    out
+    let starts = lines.iter().map(|l| offset_of(text, l) as u32).collect();
+    (out, starts)
 }
 
 /// Where `part`, a slice of `text`, starts in it.
 fn offset_of(text: &str, part: &str) -> usize {
     part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// The 1-based line where each piece of the stream starts (see `pieces`): the documents a
+/// comment belongs to are told apart by them.
+pub(crate) fn piece_lines(text: &str) -> Vec<u32> {
+    let (lines, _) = split_lines(text);
+    pieces(&lines)
+        .iter()
+        .map(|&(first, _)| first as u32 + 1)
+        .collect()
 }
 
 /// The stream cut before each line that is `---` (trailing blanks allowed): the line indices

@@ -6,6 +6,7 @@
 
 use super::{Ctx, Launch, Origin, Var, Walker};
 use crate::analysis::Field;
+use crate::analysis::{Layer, Layers};
 use crate::fxhash::FxHashMap;
 use crate::shell::{ParamName, ParamOp, Part, RedirKind};
 
@@ -341,6 +342,7 @@ impl Walker<'_, '_> {
             source: ctx.origin.source,
             base: ctx.origin.base.map(|b| b + doc.body.start),
             whole: ctx.origin.loc(doc.body).span,
+            layers: ctx.origin.layers.with(Layer::HereDoc),
         })
     }
 
@@ -372,6 +374,7 @@ impl Walker<'_, '_> {
             source: f.loc.source,
             base: None,
             whole: f.loc.span,
+            layers: Layers::default(),
         });
         // The script knows its own path (`$(dirname "${BASH_SOURCE[0]}")/common.sh`).
         let own_path = Var::Known(vec![Field::literal(&f.text, f.loc)]);

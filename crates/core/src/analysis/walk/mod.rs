@@ -7,7 +7,7 @@ mod files;
 pub use files::{Files, Written};
 
 use super::expand::{FieldBuilder, shell_quote};
-use super::field::{Field, Loc, Source};
+use super::field::{Field, Layer, Layers, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
 use crate::buildah::call::{CallKind, parse_call};
 use crate::fxhash::{FxHashMap, FxHashSet};
@@ -51,6 +51,8 @@ pub(super) struct Origin {
     pub source: Source,
     pub base: Option<u32>,
     pub whole: Span,
+    /// The quoting around the text in its field (meaningful when `base` is known).
+    pub layers: Layers,
 }
 
 impl Origin {
@@ -270,6 +272,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 source: Source::Command(0),
                 base: None,
                 whole: Span::default(),
+                layers: Layers::default(),
             },
             heredocs: &[],
             scope: &root,
@@ -632,7 +635,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     match fields.get(cmd).map(|f| f.text.as_str()) {
                         Some("-c" | "--command") => {
                             if let Some(text) = fields.get(cmd + 1) {
-                                let origin = self.exact_origin(text);
+                                let origin = self.exact_origin(text, ctx);
                                 self.reparse(&text.text.clone(), origin, None, ctx);
                             }
                             return;
@@ -815,6 +818,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             built_in: self.built_in.clone(),
             conditional: launch.conditional || self.in_conditional_call,
             env: Box::new(self.call_env()),
+            layers: ctx.origin.base.map(|_| ctx.origin.layers),
         };
         // The same call reached again (a function called in a loop or many times) is one call.
         if self.seen_calls.insert(call_key(&inv)) {
@@ -857,7 +861,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             let runner = format!("`{} -c`", fields[0].text);
             let (texts, from) = self.alternatives(cmd, &runner);
             for text in texts {
-                let origin = self.exact_origin(cmd);
+                let origin = self.exact_origin(cmd, ctx);
                 self.reparse_from(&text, origin, Some(positional.clone()), ctx, from.clone());
             }
             return;
@@ -886,6 +890,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                                 source: ctx.origin.source,
                                 base: ctx.origin.base.map(|b| b + doc.body.start),
                                 whole: ctx.origin.loc(doc.body).span,
+                                layers: ctx.origin.layers.with(Layer::HereDoc),
                             };
                             self.reparse(&body, origin, None, ctx);
                         }
@@ -893,7 +898,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     }
                     RedirKind::HereString => {
                         if let Some(f) = self.expand(&r.target, ctx).into_iter().next() {
-                            let origin = self.exact_origin(&f);
+                            let origin = self.exact_origin(&f, ctx);
                             let (texts, from) = self.alternatives(&f, "a here-string");
                             for text in texts {
                                 self.reparse_from(&text, origin, None, ctx, from.clone());
@@ -920,6 +925,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     source: fields[0].loc.source,
                     base: None,
                     whole: fields[0].loc.span,
+                    layers: Layers::default(),
                 };
                 self.reparse(&text, origin, None, ctx);
                 return;
@@ -944,12 +950,13 @@ impl<'a, 'v> Walker<'a, 'v> {
             .collect::<Vec<_>>()
             .join(" ");
         let origin = if args.len() == 1 {
-            self.exact_origin(&args[0])
+            self.exact_origin(&args[0], ctx)
         } else {
             Origin {
                 source: loc.source,
                 base: None,
                 whole: loc.span,
+                layers: Layers::default(),
             }
         };
         if let [only] = args {
@@ -988,12 +995,15 @@ impl<'a, 'v> Walker<'a, 'v> {
         (vec![f.text.clone()], f.from.clone())
     }
 
-    /// Where a field's text sits, exactly when it was written literally (possibly quoted).
-    fn exact_origin(&self, f: &Field) -> Origin {
+    /// Where a field's text sits, exactly when it was written literally (possibly quoted), and
+    /// the quoting around it: a script's word adds its quotes to those of the text `ctx` reads;
+    /// an exec-form item is the text itself.
+    fn exact_origin(&self, f: &Field, ctx: Ctx<'_>) -> Origin {
         let fallback = Origin {
             source: f.loc.source,
             base: None,
             whole: f.loc.span,
+            layers: Layers::default(),
         };
         if !f.exact {
             return fallback;
@@ -1002,16 +1012,28 @@ impl<'a, 'v> Walker<'a, 'v> {
             return fallback;
         };
         let written = f.loc.span.text(src);
-        let base = if written == f.text {
-            Some(f.loc.span.start)
+        let (base, layer) = if written == f.text {
+            (Some(f.loc.span.start), Layer::Word)
         } else if written.len() == f.text.len() + 2
             && written.get(1..written.len() - 1) == Some(f.text.as_str())
         {
-            Some(f.loc.span.start + 1)
+            let quote = match written.as_bytes()[0] {
+                b'\'' => Layer::Single,
+                _ => Layer::Double,
+            };
+            (Some(f.loc.span.start + 1), quote)
         } else {
-            None
+            (None, Layer::Word)
         };
-        Origin { base, ..fallback }
+        let layers = match f.loc.source {
+            Source::Script => ctx.origin.layers.with(layer),
+            Source::Command(_) | Source::Args(_) => Layers::default(),
+        };
+        Origin {
+            base,
+            layers,
+            ..fallback
+        }
     }
 
     /// `reparse` of a command string held in a variable (`from`), named in messages.
