@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
 use tekton_buildah_core::text::fix::{Outcome, fix_text};
+use tekton_buildah_core::refs::RefKey;
 use tekton_buildah_core::{RuleId, Settings, text};
 
 /// A finding placed in its file (`line:col` in characters, token width, exactness).
@@ -38,6 +39,10 @@ pub struct FileResult {
     /// When fixing: the text before, and what fixing did (`text` and `findings` are then the
     /// fixed text's).
     pub fix: Option<FileFix>,
+    /// The objects of the file a reference can name, and what its runs named that the file
+    /// does not hold (see `across`).
+    pub defines: Vec<RefKey>,
+    pub missing: Vec<RefKey>,
 }
 
 /// What fixing did to one file.
@@ -162,6 +167,8 @@ fn check_input(input: &Input, settings: &Settings, mode: &Mode, buf: &mut Vec<u8
                 message: format!("cannot read: {e}"),
             }],
             fix: None,
+            defines: Vec::new(),
+            missing: Vec::new(),
         },
     };
     result.input = Some(input.clone());
@@ -184,6 +191,8 @@ pub fn check_bytes(name: String, bytes: &[u8], settings: &Settings, mode: &Mode)
                 input: None,
                 text: None,
                 fix: None,
+                defines: Vec::new(),
+                missing: Vec::new(),
                 findings: Vec::new(),
                 errors: vec![FileError {
                     line,
@@ -210,6 +219,8 @@ pub fn check_text(name: String, text: &str, settings: &Settings, keep_text: bool
         findings: report.findings,
         errors: file_errors(report.errors),
         fix: None,
+        defines: report.defines,
+        missing: report.missing,
     }
 }
 
@@ -228,6 +239,8 @@ pub fn fix_file(
         text: Some(fixed.text),
         findings: fixed.report.findings,
         errors: file_errors(fixed.report.errors),
+        defines: fixed.report.defines,
+        missing: fixed.report.missing,
         fix: Some(FileFix {
             original: text.to_string(),
             applied: fixed.applied,
@@ -236,7 +249,7 @@ pub fn fix_file(
     }
 }
 
-fn file_errors(errors: Vec<text::DocumentError>) -> Vec<FileError> {
+pub(crate) fn file_errors(errors: Vec<text::DocumentError>) -> Vec<FileError> {
     errors
         .into_iter()
         .map(|e| FileError {

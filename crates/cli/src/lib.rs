@@ -2,6 +2,7 @@
 //! and settings as the Kubewarden policy (`tekton-buildah-core`), turns each finding's
 //! logical path into `file:line:col`, and prints text, JSON, SARIF or GitHub annotations.
 
+pub mod across;
 pub mod check;
 pub mod config;
 pub mod fix;
@@ -176,13 +177,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         keep_text: (args.snippet && args.format == Format::Text) || args.format == Format::Sarif,
         fix: fixing.then_some(only),
     };
-    let results = match check::check_paths(&args.paths, &args.exclude, &settings, &mode) {
+    let mut results = match check::check_paths(&args.paths, &args.exclude, &settings, &mode) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return status::ERROR;
         }
     };
+    // Runs that name a Task or Pipeline of another file, checked with it.
+    across::resolve(&mut results, &settings);
     let threshold = match args.fail_on {
         FailOn::Error => Level::Error,
         FailOn::Warning => Level::Warning,

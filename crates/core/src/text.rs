@@ -130,6 +130,8 @@ pub struct TextReport {
     pub documents: Vec<DocumentOutcome>,
     /// What runs named that is not at hand (see [`missing_references`]).
     pub missing: Vec<RefKey>,
+    /// The objects of the text a reference can name (Tasks, Pipelines, …).
+    pub defines: Vec<RefKey>,
 }
 
 impl TextReport {
@@ -246,7 +248,14 @@ pub(crate) fn check_documents<'t>(
     {
         let mut own = Index::new("among the documents of this file");
         for d in loaded.iter().flatten() {
-            own.add(&d.value);
+            if let Some((kind, namespace, name)) = indexable(&d.value) {
+                own.add(&d.value);
+                report.defines.push(RefKey {
+                    kind,
+                    name: name.to_string(),
+                    namespace: namespace.map(str::to_string),
+                });
+            }
         }
         let chain = Chain {
             own,

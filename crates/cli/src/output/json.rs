@@ -9,6 +9,7 @@
 
 use super::sorted;
 use crate::check::FileResult;
+use tekton_buildah_core::text::RelatedLocation;
 use std::io::{self, Write};
 use tekton_buildah_core::json::escape_at;
 
@@ -23,6 +24,9 @@ enum Field<'a> {
     OptStr(Option<&'a str>),
     /// `null`, or `{"justification": …}`.
     Suppression(Option<&'a str>),
+    /// `null`, or `{"column", "file", "line", "message"}` (the finding's file when the place
+    /// is in it).
+    Related(Option<&'a RelatedLocation>, &'a str),
 }
 
 /// Writes the document for `results` to `out`.
@@ -59,6 +63,7 @@ pub fn write(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
                 ("line", Field::Num(l.line.into())),
                 ("message", Field::Str(&f.message)),
                 ("path", Field::Str(&f.path)),
+                ("related", Field::Related(l.related.as_ref(), &r.name)),
                 ("rule", Field::Str(f.rule.id())),
                 ("subject", Field::Str(&f.subject)),
                 ("suppressed", Field::Suppression(l.suppressed.as_deref())),
@@ -138,7 +143,20 @@ fn object(out: &mut Vec<u8>, fields: &[(&str, Field<'_>)]) {
             Field::Str(s) | Field::OptStr(Some(s)) => string(out, s),
             Field::Num(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Field::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Field::OptStr(None) | Field::Suppression(None) => out.extend_from_slice(b"null"),
+            Field::OptStr(None) | Field::Suppression(None) | Field::Related(None, _) => {
+                out.extend_from_slice(b"null")
+            }
+            Field::Related(Some(at), file) => {
+                out.extend_from_slice(b"{\n        \"column\": ");
+                out.extend_from_slice(itoa::Buffer::new().format(at.col).as_bytes());
+                out.extend_from_slice(b",\n        \"file\": ");
+                string(out, at.file.as_deref().unwrap_or(file));
+                out.extend_from_slice(b",\n        \"line\": ");
+                out.extend_from_slice(itoa::Buffer::new().format(at.line).as_bytes());
+                out.extend_from_slice(b",\n        \"message\": ");
+                string(out, &at.what);
+                out.extend_from_slice(b"\n      }");
+            }
             Field::Suppression(Some(reason)) => {
                 out.extend_from_slice(b"{\n        \"justification\": ");
                 string(out, reason);

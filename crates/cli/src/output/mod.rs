@@ -16,7 +16,19 @@ pub(crate) fn sorted(r: &FileResult) -> Vec<&Located> {
     v
 }
 
-/// `subject: message`, what a finding says without its position.
+/// `subject: message`, what a finding says without its position; with where the call is in
+/// a referenced Task, when the finding is at a run's binding (`file:line:col`).
 pub(crate) fn message(l: &Located) -> String {
-    format!("{}: {}", l.finding.subject, l.finding.message)
+    match &l.related {
+        Some(at) => format!(
+            "{}: {} (the call: {} at {}{}:{})",
+            l.finding.subject,
+            l.finding.message,
+            at.what,
+            at.file.as_deref().map(|f| format!("{f}:")).unwrap_or_default(),
+            at.line,
+            at.col
+        ),
+        None => format!("{}: {}", l.finding.subject, l.finding.message),
+    }
 }

@@ -148,6 +148,17 @@ pub fn render(results: &[FileResult]) -> String {
             if let Some(reason) = &l.suppressed {
                 result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
             }
+            if let Some(at) = &l.related {
+                let file = at.file.as_deref().unwrap_or(&r.name);
+                result["relatedLocations"] = json!([{
+                    "id": 0,
+                    "physicalLocation": {
+                        "artifactLocation": uri(file),
+                        "region": {"startLine": at.line, "startColumn": at.col},
+                    },
+                    "message": {"text": format!("the call, in {}", at.what)},
+                }]);
+            }
             if let Some(text) = r.text.as_deref()
                 && let Some(fix) = fix(text, &starts, l, &r.name)
             {

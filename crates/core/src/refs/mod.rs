@@ -212,6 +212,14 @@ pub fn fetch<'v>(object: &Value<'_>, resolver: &dyn Resolver<'v>) -> Fetched<'v>
     fetched
 }
 
+/// What an object fetched for a run names in turn (a Pipeline's Tasks, a Task's
+/// StepActions), in its namespace or `namespace`.
+pub fn named_by(object: &Value<'_>, namespace: Option<&str>) -> Vec<RefKey> {
+    let mut out = Vec::new();
+    collect(object, namespace_of(object).or(namespace), true, &mut out);
+    out
+}
+
 /// `metadata.namespace` of an object.
 pub fn namespace_of<'a>(object: &'a Value<'_>) -> Option<&'a str> {
     object
