@@ -14,12 +14,17 @@ SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml 
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
 .PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench
-.PHONY: web web-test setup-web setup-web-test
+.PHONY: web web-test setup-web setup-web-test workflows scripts-test pre-commit-test print-version
 
 all: policy.wasm
 
 setup:
 	@scripts/setup.sh
+
+# The Python tools of make test (actionlint, zizmor, pre-commit) live in a virtual
+# environment of their own, made by scripts/setup.sh test.
+PY_TOOLS ?= $(HOME)/.cache/tekton-buildah-policy/py
+export PY_TOOLS
 
 setup-test:
 	@scripts/setup.sh test
@@ -60,7 +65,22 @@ unit:
 e2e: policy.wasm annotated-policy.wasm
 	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
 
-test: setup-test fmt lint check-wasm-targets unit e2e web-test fuzz-smoke
+test: setup-test fmt lint workflows scripts-test check-wasm-targets unit e2e pre-commit-test \
+	web-test fuzz-smoke
+
+# The GitHub workflows (.github/workflows): actionlint, which runs shellcheck on their
+# scripts, and zizmor's pedantic audits, offline.
+workflows: setup-test
+	$(PY_TOOLS)/venv/bin/actionlint
+	$(PY_TOOLS)/venv/bin/zizmor --offline --persona pedantic .github/workflows/
+
+# The release notes script (scripts/changelog-notes.sh).
+scripts-test:
+	scripts/tests/changelog-notes.sh
+
+# The pre-commit hook (.pre-commit-hooks.yaml), installed from HEAD into a scratch repository.
+pre-commit-test: setup-test
+	scripts/tests/pre-commit.sh
 
 setup-web:
 	@scripts/setup.sh web
@@ -155,3 +175,6 @@ artifacthub-pkg.yml: metadata.yml questions-ui.yml CHANGELOG.md $(KWTOOL)
 
 print-push-ref:
 	@echo $(REGISTRY):$(TAG)
+
+print-version:
+	@echo $(VERSION)
