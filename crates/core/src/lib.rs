@@ -14,7 +14,6 @@ pub mod analysis;
 pub mod buildah;
 mod engine;
 mod finding;
-mod fxhash;
 pub mod json;
 mod lines;
 pub mod rules;
