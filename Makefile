@@ -44,9 +44,11 @@ run-cli: setup
 	@echo "== tekton-buildah-lint examples/"
 	@target/release/tekton-buildah-lint --snippet examples/ || [ $$? -eq 1 ]
 
+# Host-side tools (policy-run, policy-bench, kwtool, the e2e tests) use the `tools` profile:
+# quick to build, fast enough to run (Cargo.toml says how it was chosen).
 run-policy: policy.wasm
 	@echo "== policy.wasm, as Kubewarden runs it"
-	@$(CARGO) run --locked --release -q -p e2e-tests --bin policy-run -- examples/
+	@$(CARGO) run --locked --profile tools -q -p e2e-tests --bin policy-run -- examples/
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -63,7 +65,7 @@ unit:
 
 # The registry round trip (e2e-tests/tests/registry.rs) pushes annotated-policy.wasm.
 e2e: policy.wasm annotated-policy.wasm
-	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
+	$(CARGO) test --locked --profile tools -p e2e-tests -p tekton-buildah-policy -p kwtool
 
 test: setup-test fmt lint workflows scripts-test check-wasm-targets unit e2e pre-commit-test \
 	web-test fuzz-smoke
@@ -133,9 +135,9 @@ $(NOOP_WASM): bench/noop-policy/src/lib.rs bench/noop-policy/Cargo.toml bench/no
 
 # Prints Markdown tables: docs/performance.md is a copy of one run (with the machine).
 bench: policy.wasm annotated-policy.wasm $(NOOP_WASM) setup-bench
-	$(CARGO) build --locked --release -q -p e2e-tests --bin policy-bench
+	$(CARGO) build --locked --profile tools -q -p e2e-tests --bin policy-bench
 	$(CARGO) build --locked --release -q -p tekton-buildah-lint
-	target/release/policy-bench
+	target/tools/policy-bench
 	cd bench/core-bench && $(CARGO) bench --locked --bench core
 	bench/cli.sh
 
@@ -153,10 +155,10 @@ clean:
 VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 REGISTRY ?= $(shell sed -n 's/^ *io\.kubewarden\.policy\.ociUrl: *//p' metadata.yml)
 TAG ?= v$(VERSION)
-KWTOOL := target/debug/kwtool
+KWTOOL := target/tools/kwtool
 
 $(KWTOOL): $(SOURCES)
-	$(CARGO) build --locked -q -p kwtool
+	$(CARGO) build --locked --profile tools -q -p kwtool
 
 # policy.wasm with metadata.yml and README.md embedded (custom section io.kubewarden.metadata).
 annotated-policy.wasm: policy.wasm metadata.yml README.md $(KWTOOL)
