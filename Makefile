@@ -15,12 +15,17 @@ SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml 
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
 .PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench
-.PHONY: web web-test setup-web setup-web-test
+.PHONY: web web-test setup-web setup-web-test workflows scripts-test pre-commit-test print-version
 
 all: policy.wasm
 
 setup:
 	@scripts/setup.sh
+
+# The Python tools of make test (actionlint, zizmor, pre-commit) live in a virtual
+# environment of their own, made by scripts/setup.sh test.
+PY_TOOLS ?= $(HOME)/.cache/tekton-buildah-policy/py
+export PY_TOOLS
 
 setup-test:
 	@scripts/setup.sh test
@@ -42,9 +47,11 @@ run-cli: setup
 	@echo "== tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml (what --fix would change)"
 	@target/release/tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml || [ $$? -eq 1 ]
 
+# Host-side tools (policy-run, policy-bench, kwtool, the e2e tests) use the `tools` profile:
+# quick to build, fast enough to run (Cargo.toml says how it was chosen).
 run-policy: policy.wasm
 	@echo "== policy.wasm, as Kubewarden runs it"
-	@$(CARGO) run --locked --release -q -p e2e-tests --bin policy-run -- examples/
+	@$(CARGO) run --locked --profile tools -q -p e2e-tests --bin policy-run -- examples/
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -63,9 +70,24 @@ unit:
 
 # The registry round trip (e2e-tests/tests/registry.rs) pushes annotated-policy.wasm.
 e2e: policy.wasm annotated-policy.wasm
-	$(CARGO) test --locked -p e2e-tests -p tekton-buildah-policy -p kwtool
+	$(CARGO) test --locked --profile tools -p e2e-tests -p tekton-buildah-policy -p kwtool
 
-test: setup-test fmt lint check-wasm-targets unit e2e web-test fuzz-smoke
+test: setup-test fmt lint workflows scripts-test check-wasm-targets unit e2e pre-commit-test \
+	web-test fuzz-smoke
+
+# The GitHub workflows (.github/workflows): actionlint, which runs shellcheck on their
+# scripts, and zizmor's pedantic audits, offline.
+workflows: setup-test
+	$(PY_TOOLS)/venv/bin/actionlint
+	$(PY_TOOLS)/venv/bin/zizmor --offline --persona pedantic .github/workflows/
+
+# The release notes script (scripts/changelog-notes.sh).
+scripts-test:
+	scripts/tests/changelog-notes.sh
+
+# The pre-commit hook (.pre-commit-hooks.yaml), installed from HEAD into a scratch repository.
+pre-commit-test: setup-test
+	scripts/tests/pre-commit.sh
 
 setup-web:
 	@scripts/setup.sh web
@@ -118,9 +140,9 @@ $(NOOP_WASM): bench/noop-policy/src/lib.rs bench/noop-policy/Cargo.toml bench/no
 
 # Prints Markdown tables: docs/performance.md is a copy of one run (with the machine).
 bench: policy.wasm annotated-policy.wasm $(NOOP_WASM) setup-bench
-	$(CARGO) build --locked --release -q -p e2e-tests --bin policy-bench
+	$(CARGO) build --locked --profile tools -q -p e2e-tests --bin policy-bench
 	$(CARGO) build --locked --release -q -p tekton-buildah-lint
-	target/release/policy-bench
+	target/tools/policy-bench
 	cd bench/core-bench && $(CARGO) bench --locked --bench core
 	bench/cli.sh
 
@@ -138,10 +160,10 @@ clean:
 VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 REGISTRY ?= $(shell sed -n 's/^ *io\.kubewarden\.policy\.ociUrl: *//p' metadata.yml)
 TAG ?= v$(VERSION)
-KWTOOL := target/debug/kwtool
+KWTOOL := target/tools/kwtool
 
 $(KWTOOL): $(SOURCES)
-	$(CARGO) build --locked -q -p kwtool
+	$(CARGO) build --locked --profile tools -q -p kwtool
 
 # policy.wasm with metadata.yml and README.md embedded (custom section io.kubewarden.metadata).
 annotated-policy.wasm: policy.wasm metadata.yml README.md $(KWTOOL)
@@ -160,3 +182,6 @@ artifacthub-pkg.yml: metadata.yml questions-ui.yml CHANGELOG.md $(KWTOOL)
 
 print-push-ref:
 	@echo $(REGISTRY):$(TAG)
+
+print-version:
+	@echo $(VERSION)

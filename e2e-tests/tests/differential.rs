@@ -85,7 +85,7 @@ fn cli_and_policy_agree_on_examples_and_corpus() {
             .iter()
             .enumerate()
         {
-            let Ok(doc) = doc else {
+            let Ok(_) = doc else {
                 assert!(
                     !cli.errors.is_empty(),
                     "{}: the CLI must report the parse error",

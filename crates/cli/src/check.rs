@@ -8,8 +8,8 @@ use std::collections::{BinaryHeap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
-use tekton_buildah_core::text::fix::{Outcome, fix_text};
 use tekton_buildah_core::refs::RefKey;
+use tekton_buildah_core::text::fix::{Outcome, fix_text};
 use tekton_buildah_core::{RuleId, Settings, text};
 
 /// A finding placed in its file (`line:col` in characters, token width, exactness).

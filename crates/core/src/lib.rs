@@ -16,7 +16,6 @@ pub mod buildah;
 mod engine;
 mod finding;
 pub mod fix;
-mod fxhash;
 pub mod json;
 mod lines;
 pub mod placement;

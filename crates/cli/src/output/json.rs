@@ -9,9 +9,9 @@
 
 use super::sorted;
 use crate::check::FileResult;
-use tekton_buildah_core::text::RelatedLocation;
 use std::io::{self, Write};
 use tekton_buildah_core::json::escape_at;
+use tekton_buildah_core::text::RelatedLocation;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -25,7 +25,10 @@ pub(crate) fn message(l: &Located) -> String {
             l.finding.subject,
             l.finding.message,
             at.what,
-            at.file.as_deref().map(|f| format!("{f}:")).unwrap_or_default(),
+            at.file
+                .as_deref()
+                .map(|f| format!("{f}:"))
+                .unwrap_or_default(),
             at.line,
             at.col
         ),

@@ -13,9 +13,9 @@ pub use field::{Field, Layer, Layers, Loc, Source};
 pub use walk::{Files, Written};
 
 use crate::buildah::call::{BuildahCall, CallKind};
-use crate::fxhash::FxHashMap;
 use crate::shell::{self, Span};
 use crate::tekton::{MergedContainer, Params, TektonRef, resolve_ref};
+use rustc_hash::FxHashMap;
 use walk::{Origin, Sources, Var, Walker};
 
 #[cfg(test)]

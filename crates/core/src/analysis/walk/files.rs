@@ -7,8 +7,8 @@
 use super::{Ctx, Launch, Origin, Var, Walker};
 use crate::analysis::Field;
 use crate::analysis::{Layer, Layers};
-use crate::fxhash::FxHashMap;
 use crate::shell::{ParamName, ParamOp, Part, RedirKind};
+use rustc_hash::FxHashMap;
 
 /// Most alternative contents kept for one file.
 const MAX_CONTENTS: usize = 4;

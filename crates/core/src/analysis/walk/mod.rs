@@ -10,12 +10,13 @@ use super::expand::{FieldBuilder, shell_quote};
 use super::field::{Field, Layer, Layers, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
 use crate::buildah::call::{CallKind, parse_call};
-use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::shell::{
     self, Assign, AssignValue, Function, HereDoc, Param, ParamIndex, ParamName, ParamOp, Part,
     RedirKind, Script, Simple, SimpleKind, Span, Stmt, Word,
 };
 use crate::tekton::{Params, TektonRef, resolve_ref};
+use rustc_hash::{FxHashMap, FxHasher};
+use smallvec::SmallVec;
 
 /// Work one container may make the analysis do: one unit per statement followed, plus one
 /// per [`BYTES_PER_UNIT`] bytes of text parsed again or produced by expansions (strings can
@@ -158,8 +159,9 @@ pub(super) struct Walker<'a, 'v> {
     pipe_in: Option<String>,
     /// The working directory, when known (`workingDir`, then literal `cd`).
     pub(super) cwd: Option<String>,
-    /// Calls already recorded (see [`call_key`]).
-    seen_calls: FxHashSet<u64>,
+    /// Calls already recorded: the [`call_key`] of each, with where the calls of that key
+    /// are in `out.invocations`.
+    seen_calls: FxHashMap<u64, SmallVec<[usize; 1]>>,
     /// Work this container may still do (the object's budget is shared by its containers).
     pub(super) work_limit: u32,
     /// A buffer for words expanded only for what they run.
@@ -821,7 +823,16 @@ impl<'a, 'v> Walker<'a, 'v> {
             layers: ctx.origin.base.map(|_| ctx.origin.layers),
         };
         // The same call reached again (a function called in a loop or many times) is one call.
-        if self.seen_calls.insert(call_key(&inv)) {
+        // The key only finds candidates: a call is left out when it equals one recorded, never
+        // because its key does, so no text written into a script can hide a call behind
+        // another one whose hash it matches.
+        let recorded = &self.out.invocations;
+        let same = self.seen_calls.entry(call_key(&inv)).or_default();
+        if !same
+            .iter()
+            .any(|&i| recorded.get(i).is_some_and(|r| same_call(r, &inv)))
+        {
+            same.push(recorded.len());
             self.out.invocations.push(inv);
         }
     }
@@ -1386,17 +1397,37 @@ fn collect_functions<'s>(
 }
 
 /// What makes two recorded calls the same: where they are reported and what they pass.
+fn call_parts(inv: &Invocation) -> (Loc, Loc, Option<&str>, bool) {
+    (
+        inv.report_loc(),
+        inv.loc,
+        inv.built_in.as_deref(),
+        inv.conditional,
+    )
+}
+
+fn field_parts(f: &Field) -> (&str, bool, bool, bool, Loc) {
+    (&f.text, f.exact, f.multi, f.conditional, f.loc)
+}
+
+/// A hash of [`same_call`]'s parts.
 fn call_key(inv: &Invocation) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = crate::fxhash::FxHasher::default();
-    inv.report_loc().hash(&mut h);
-    inv.loc.hash(&mut h);
-    inv.built_in.hash(&mut h);
-    inv.conditional.hash(&mut h);
+    let mut h = FxHasher::default();
+    call_parts(inv).hash(&mut h);
     for f in &inv.argv {
-        (&f.text, f.exact, f.multi, f.conditional, f.loc).hash(&mut h);
+        field_parts(f).hash(&mut h);
     }
     h.finish()
+}
+
+fn same_call(a: &Invocation, b: &Invocation) -> bool {
+    call_parts(a) == call_parts(b)
+        && a.argv.len() == b.argv.len()
+        && a.argv
+            .iter()
+            .zip(&b.argv)
+            .all(|(x, y)| field_parts(x) == field_parts(y))
 }
 
 /// `$X`, `${X}` or `$(params.X)` and nothing else.
