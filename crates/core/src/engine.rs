@@ -105,8 +105,9 @@ pub struct Findings<'s> {
     settings: &'s Settings,
     items: Vec<Finding>,
     spec_index: u32,
-    /// The object the current spec was read from, when it is not the checked one.
-    origin: Option<RefKey>,
+    /// The object the current spec was read from, when it is not the checked one (boxed: the
+    /// collector lives on the stack under every rule and the analysis).
+    origin: Option<Box<RefKey>>,
     /// Whether findings beyond [`MAX_FINDINGS`] were left out.
     omitted: bool,
 }
@@ -131,7 +132,7 @@ impl Findings<'_> {
         site: Site,
         message: String,
     ) -> Pushed<'_> {
-        let object = self.origin.clone();
+        let object = self.origin.as_deref().cloned();
         self.push_in(rule, default, site, message, object, None)
     }
 
@@ -152,7 +153,7 @@ impl Findings<'_> {
             span: None,
             rank: c.rank,
         };
-        let related = match (c.origin.or(self.origin.as_ref()), related) {
+        let related = match (c.origin.or(self.origin.as_deref()), related) {
             (Some(o), Some((path, span))) => Some(Box::new(Related {
                 object: Some(o.clone()),
                 path,
@@ -207,7 +208,7 @@ impl Findings<'_> {
     /// `Task/buildah step "build" (spec.steps[0])`.
     pub fn subject(&self, c: &ContainerContext<'_, '_>) -> String {
         let own = c.container().describe();
-        match c.origin.or(self.origin.as_ref()) {
+        match c.origin.or(self.origin.as_deref()) {
             Some(o) => format!("{}/{} {own}", o.kind.as_str(), o.name),
             None => own,
         }
@@ -229,7 +230,7 @@ impl Findings<'_> {
             span,
             rank: c.rank,
         };
-        let object = c.origin.cloned().or_else(|| self.origin.clone());
+        let object = c.origin.or(self.origin.as_deref()).cloned();
         self.push_in(rule, default, site, message, object, None)
     }
 
@@ -348,6 +349,29 @@ fn check_value<'r>(
     settings: &Settings,
     resolver: Option<&dyn Resolver<'r>>,
 ) -> Report {
+    match resolver {
+        None => check_read(tekton::read_object(object), settings),
+        Some(r) => check_resolved(object, settings, r),
+    }
+}
+
+/// With references followed: kept out of [`check_value`] so that the usual path (every
+/// admission request without `resolveReferences`) does not carry its state on the stack.
+#[inline(never)]
+fn check_resolved<'r>(
+    object: &Value<'_>,
+    settings: &Settings,
+    resolver: &dyn Resolver<'r>,
+) -> Report {
+    let fetched = refs::fetch(object, resolver);
+    let refs = fetched.refs();
+    check_read(tekton::read_object_with(object, Some(&refs)), settings)
+}
+
+fn check_read(
+    read: Result<Result<Object<'_>, Skip>, tekton::Malformed>,
+    settings: &Settings,
+) -> Report {
     let mut findings = Findings {
         settings,
         items: Vec::new(),
@@ -355,9 +379,6 @@ fn check_value<'r>(
         origin: None,
         omitted: false,
     };
-    let fetched = resolver.map(|r| refs::fetch(object, r));
-    let refs = fetched.as_ref().map(|f| f.refs());
-    let read = tekton::read_object_with(object, refs.as_ref());
     let checked = match read {
         Err(bad) => {
             invalid(&mut findings, &bad.path, &bad.message);
@@ -426,7 +447,7 @@ fn invalid(findings: &mut Findings<'_>, path: &str, message: &str) {
 
 fn check_read_object(obj: &Object<'_>, settings: &Settings, findings: &mut Findings<'_>) {
     for bad in &obj.malformed {
-        findings.origin = bad.origin.map(|i| obj.referenced[i].key.clone());
+        findings.origin = bad.origin.map(|i| Box::new(obj.referenced[i].key.clone()));
         invalid(findings, &bad.path, &bad.message);
     }
     findings.origin = None;
@@ -437,7 +458,7 @@ fn check_read_object(obj: &Object<'_>, settings: &Settings, findings: &mut Findi
     let mut budget = analysis::WORK_BUDGET;
     for (index, spec) in obj.specs.iter().enumerate() {
         findings.spec_index = index as u32;
-        findings.origin = spec.origin.map(|i| obj.referenced[i].key.clone());
+        findings.origin = spec.origin.map(|i| Box::new(obj.referenced[i].key.clone()));
         let task = prepare(obj, spec, settings, &mut budget);
         rules::check_task(&task, settings, findings);
     }

@@ -17,7 +17,7 @@ pub const PLACEMENT_VARS: [&str; 5] = [
 ];
 
 /// Index of a variable in [`PLACEMENT_VARS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PlacementVar {
     TmpDir = 0,
     Home = 1,
@@ -78,7 +78,9 @@ pub struct WrittenConf {
 /// What one buildah call sees of [`PLACEMENT_VARS`], and where it runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallEnv {
-    pub vars: [EnvValue; 5],
+    /// The variables whose value differs from the container's own `env` (see
+    /// [`CallEnv::get`]): usually none.
+    pub vars: Vec<(PlacementVar, EnvValue)>,
     /// The working directory, when it is known as an absolute path.
     pub cwd: Option<String>,
     /// `storage.conf` files written by the Task before the call.
@@ -86,7 +88,18 @@ pub struct CallEnv {
 }
 
 impl CallEnv {
-    pub fn get(&self, var: PlacementVar) -> &EnvValue {
-        &self.vars[var as usize]
+    /// The variable's value for the call: its own when the script changed it, else the one
+    /// of `initial` (the container's `env`, [`crate::analysis::Analysis::initial_env`]).
+    pub fn get<'a>(
+        &'a self,
+        initial: &'a [(PlacementVar, EnvValue)],
+        var: PlacementVar,
+    ) -> &'a EnvValue {
+        static UNSET: EnvValue = EnvValue::Unset;
+        self.vars
+            .iter()
+            .chain(initial)
+            .find(|(v, _)| *v == var)
+            .map_or(&UNSET, |(_, value)| value)
     }
 }

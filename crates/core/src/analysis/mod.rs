@@ -36,7 +36,7 @@ pub struct Invocation {
     /// Runs only on some paths (inside a branch, a loop, after `&&`/`||`).
     pub conditional: bool,
     /// What the call sees of the variables that move its files (see [`CallEnv`]).
-    pub env: Box<CallEnv>,
+    pub env: CallEnv,
     /// The quoting around the shell text the call was read from, when that text sits exactly
     /// in its field (`None`: exec form, or text built at run time).
     pub layers: Option<Layers>,
@@ -88,6 +88,9 @@ pub struct Analysis {
     pub files: Files,
     /// Statements and arguments followed (counted against the object's work budget).
     pub work: u32,
+    /// What the container's `env` sets of [`PLACEMENT_VARS`], as the script starts: what a
+    /// buildah call sees unless the script changed it (see [`CallEnv::get`]).
+    pub initial_env: Vec<(PlacementVar, EnvValue)>,
 }
 
 /// Statements and arguments the analysis follows for one object, all containers together.

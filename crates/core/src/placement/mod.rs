@@ -24,6 +24,7 @@ use crate::buildah::call::CallKind;
 use crate::engine::{ContainerContext, TaskContext};
 use crate::tekton::{Backing, RunAs};
 use paths::contains;
+use std::borrow::Cow;
 use std::fmt;
 use storage_conf::{ConfRoot, root_in};
 
@@ -71,7 +72,7 @@ pub struct BuildPath {
     pub text: String,
     pub value: PathValue,
     /// Where the path comes from, in words: `--root`, `buildah's default as root`, …
-    pub origin: String,
+    pub origin: Cow<'static, str>,
     /// A `storage.conf` whose content is not in the object decides the root: why (the path
     /// is then unknown, and that is worth saying).
     pub conf_undecided: Option<String>,
@@ -103,26 +104,52 @@ fn rootless(run_as: &RunAs) -> User {
     }
 }
 
+/// What one call sees: its own changes over the container's `env`.
+struct Env<'a> {
+    call: &'a CallEnv,
+    initial: &'a [(PlacementVar, EnvValue)],
+}
+
+impl Env<'_> {
+    fn get(&self, var: PlacementVar) -> &EnvValue {
+        self.call.get(self.initial, var)
+    }
+}
+
 /// The storage root of one buildah call, and its temporary directory when it copies images.
-pub fn call_paths(inv: &Invocation, user: User, mounts: &[Mount<'_, '_>]) -> Vec<BuildPath> {
-    let mut paths = vec![storage_root(inv, user, mounts)];
+/// `initial` is what the container's `env` sets ([`crate::analysis::Analysis::initial_env`]).
+pub fn call_paths(
+    inv: &Invocation,
+    initial: &[(PlacementVar, EnvValue)],
+    user: User,
+    mounts: &[Mount<'_, '_>],
+) -> Vec<BuildPath> {
+    let env = Env {
+        call: &inv.env,
+        initial,
+    };
+    let mut paths = vec![storage_root(inv, &env, user, mounts)];
     if inv
         .call
         .command_name()
         .is_some_and(|c| COPIES_IMAGES.contains(&c))
     {
-        paths.push(tmp_dir(&inv.env));
+        paths.push(tmp_dir(&env));
     }
     paths
 }
 
-fn read(text: &str, env: &CallEnv) -> PathValue {
-    PathValue::read(text, env.cwd.as_deref())
+fn read(text: &str, env: &Env<'_>) -> PathValue {
+    PathValue::read(text, env.call.cwd.as_deref())
 }
 
-fn storage_root(inv: &Invocation, user: User, mounts: &[Mount<'_, '_>]) -> BuildPath {
-    let env = &inv.env;
-    let path = |text: String, origin: String| BuildPath {
+fn storage_root(
+    inv: &Invocation,
+    env: &Env<'_>,
+    user: User,
+    mounts: &[Mount<'_, '_>],
+) -> BuildPath {
+    let path = |text: String, origin: Cow<'static, str>| BuildPath {
         kind: PathKind::StorageRoot,
         value: read(&text, env),
         text,
@@ -180,7 +207,7 @@ fn storage_root(inv: &Invocation, user: User, mounts: &[Mount<'_, '_>]) -> Build
     .collect();
     for (conf_path, named_by, key) in candidates {
         let explicit = named_by.starts_with('`');
-        if let Some(written) = env.confs.iter().find(|w| w.path == conf_path) {
+        if let Some(written) = env.call.confs.iter().find(|w| w.path == conf_path) {
             let roots: Vec<ConfRoot> = written.contents.iter().map(|t| root_in(t, key)).collect();
             let first = roots.first().cloned().unwrap_or(ConfRoot::Unreadable(
                 "its content is only known when the step runs".into(),
@@ -198,7 +225,7 @@ fn storage_root(inv: &Invocation, user: User, mounts: &[Mount<'_, '_>]) -> Build
                 ConfRoot::Set(root) => {
                     return path(
                         root,
-                        format!("`{key}` of the `storage.conf` written at {}", written.by),
+                        format!("`{key}` of the `storage.conf` written at {}", written.by).into(),
                     );
                 }
                 ConfRoot::Unreadable(why) => {
@@ -306,12 +333,12 @@ fn undecided(why: String, warn: Option<bool>) -> BuildPath {
         kind: PathKind::StorageRoot,
         text: String::new(),
         value: PathValue::Unknown(why.clone()),
-        origin: String::new(),
+        origin: Cow::Borrowed(""),
         conf_undecided: warn.filter(|w| *w).map(|_| why),
     }
 }
 
-fn tmp_dir(env: &CallEnv) -> BuildPath {
+fn tmp_dir(env: &Env<'_>) -> BuildPath {
     let (text, origin) = match env.get(PlacementVar::TmpDir) {
         EnvValue::Value(f) if !f.text.is_empty() => (f.text.clone(), "`TMPDIR`"),
         EnvValue::Unknown(why) => {
@@ -319,7 +346,7 @@ fn tmp_dir(env: &CallEnv) -> BuildPath {
                 kind: PathKind::TmpDir,
                 text: String::new(),
                 value: PathValue::Unknown(why.clone()),
-                origin: String::new(),
+                origin: Cow::Borrowed(""),
                 conf_undecided: None,
             };
         }
@@ -329,7 +356,7 @@ fn tmp_dir(env: &CallEnv) -> BuildPath {
         kind: PathKind::TmpDir,
         value: read(&text, env),
         text,
-        origin: origin.into(),
+        origin: Cow::Borrowed(origin),
         conf_undecided: None,
     }
 }
@@ -379,7 +406,7 @@ pub fn container_placements<'i, 'm, 't, 'v>(
         .filter(|inv| inv.call.kind == CallKind::Command && inv.call.touches_storage())
         .map(|inv| CallPlacement {
             inv,
-            paths: call_paths(inv, user, mounts)
+            paths: call_paths(inv, &c.analysis.initial_env, user, mounts)
                 .into_iter()
                 .map(|mut p| {
                     let mut landing = land(&p.value, mounts, task);
@@ -387,7 +414,7 @@ pub fn container_placements<'i, 'm, 't, 'v>(
                         && let Some((dir, m)) = layer_mount(&landing, &p.value, mounts)
                     {
                         // The layers, nearly all of a build's bytes, are on that mount.
-                        p.origin = format!("{}; its layers in `{dir}`", p.origin);
+                        p.origin = format!("{}; its layers in `{dir}`", p.origin).into();
                         landing = Landing::Mount(m);
                     }
                     (p, landing)

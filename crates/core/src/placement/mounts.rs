@@ -5,6 +5,7 @@
 use super::paths::{PathValue, contains, normalize};
 use crate::engine::{ContainerContext, TaskContext};
 use crate::tekton::{Backing, Volume, VolumeMount, WorkspaceBinding, WorkspaceDecl};
+use std::borrow::Cow;
 
 /// What a mount is.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +24,7 @@ pub enum MountOf<'t, 'v> {
 #[derive(Debug, Clone)]
 pub struct Mount<'t, 'v> {
     /// Where it is mounted, normalised.
-    pub at: String,
+    pub at: Cow<'static, str>,
     pub of: MountOf<'t, 'v>,
     /// What backs it is written in the run (its bindings, its pod template), not the task.
     pub in_run: bool,
@@ -55,7 +56,7 @@ pub fn mounts<'t, 'v>(
             },
         };
         out.push(Mount {
-            at: normalize(m.mount_path),
+            at: normalize(m.mount_path).into(),
             of,
             // A `readOnly` mount is fixed in the task, whatever the run adds.
             in_run: in_run && !m.read_only,
@@ -81,14 +82,14 @@ pub fn mounts<'t, 'v>(
         };
         let binding = storage.run.as_ref().and_then(|r| r.binding(decl.name));
         out.push(Mount {
-            at: normalize(&at),
+            at: normalize(&at).into(),
             of: MountOf::Workspace(decl, binding),
             in_run: !decl.read_only && binding.is_some_and(|b| b.volume.is_some()),
         });
     }
     for at in TEKTON_MOUNTS {
         out.push(Mount {
-            at: at.to_string(),
+            at: Cow::Borrowed(at),
             of: MountOf::Tekton,
             in_run: false,
         });

@@ -145,7 +145,8 @@ fn add<'i>(
         g.calls.push(inv);
     }
     if !g.paths.iter().any(|(t, _, _)| *t == path.text) {
-        g.paths.push((path.text.clone(), path.origin.clone(), what));
+        g.paths
+            .push((path.text.clone(), path.origin.to_string(), what));
     }
 }
 

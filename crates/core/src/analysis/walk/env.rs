@@ -6,6 +6,15 @@
 
 use super::{Var, Walker, is_name};
 use crate::analysis::{CallEnv, EnvValue, Field, PLACEMENT_VARS, PlacementVar, WrittenConf};
+
+/// [`PLACEMENT_VARS`] as variables, in the same order.
+const PLACEMENT: [PlacementVar; 5] = [
+    PlacementVar::TmpDir,
+    PlacementVar::Home,
+    PlacementVar::XdgDataHome,
+    PlacementVar::XdgConfigHome,
+    PlacementVar::StorageConf,
+];
 use crate::shell::Simple;
 
 /// Bit of `HOME` in the exported set: always in a container's environment (the runtime sets
@@ -121,28 +130,29 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// What a buildah call run now sees.
-    pub(super) fn call_env(&self) -> CallEnv {
-        let mut env = CallEnv {
-            cwd: self.cwd.clone(),
-            ..CallEnv::default()
-        };
+    /// The placement variables as the script sees them now, with this command's assignments
+    /// when `for_command`.
+    pub(super) fn placement_env(&self, for_command: bool) -> Vec<(PlacementVar, EnvValue)> {
+        let mut out = Vec::new();
         for (i, name) in PLACEMENT_VARS.iter().enumerate() {
-            let for_command = self
-                .env
-                .command
-                .iter()
-                .rev()
-                .find(|(v, _)| *v as usize == i);
-            let var = match for_command {
+            let override_ = for_command
+                .then(|| {
+                    self.env
+                        .command
+                        .iter()
+                        .rev()
+                        .find(|(v, _)| *v as usize == i)
+                })
+                .flatten();
+            let var = match override_ {
                 Some((_, var)) => Some(var),
                 None if self.env.exported & (1 << i) != 0 => self.vars.get(*name),
                 None => None,
             };
-            env.vars[i] = match var {
-                None => EnvValue::Unset,
+            let value = match var {
+                None => continue,
                 Some(Var::Known(fields)) => match fields.as_slice() {
-                    [] => EnvValue::Unset,
+                    [] => continue,
                     [one] => EnvValue::Value(one.clone()),
                     _ => EnvValue::Unknown(format!("`{name}` holds several words")),
                 },
@@ -153,6 +163,27 @@ impl Walker<'_, '_> {
                     EnvValue::Unknown(format!("`{name}` is only known when the step runs"))
                 }
             };
+            out.push((PLACEMENT[i], value));
+        }
+        out
+    }
+
+    /// What a buildah call run now sees: what differs from the container's own `env`
+    /// ([`crate::analysis::Analysis::initial_env`]), which most calls see unchanged.
+    pub(super) fn call_env(&self) -> CallEnv {
+        let mut env = CallEnv {
+            cwd: self.cwd.clone(),
+            ..CallEnv::default()
+        };
+        let initial = &self.out.initial_env;
+        let now = self.placement_env(true);
+        for var in PLACEMENT {
+            let before = initial.iter().find(|(v, _)| *v == var).map(|(_, e)| e);
+            let after = now.iter().find(|(v, _)| *v == var).map(|(_, e)| e);
+            if before != after {
+                env.vars
+                    .push((var, after.cloned().unwrap_or(EnvValue::Unset)));
+            }
         }
         for (path, w) in self.files.iter() {
             if path.ends_with("storage.conf") {

@@ -33,7 +33,7 @@ const MAX_REPARSE_DEPTH: u32 = 8;
 pub(super) const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh", "zsh"];
 
 /// A variable's value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Var {
     Known(Vec<Field>),
     /// Set differently on different paths (`if …; then c=a; else c=b; fi`): one of these
@@ -179,7 +179,7 @@ impl<'a, 'v> Walker<'a, 'v> {
         vars: FxHashMap<String, Var>,
         positional: Option<Vec<Field>>,
     ) -> Self {
-        Walker {
+        let mut walker = Walker {
             params,
             sources,
             env: env::EnvState::new(vars.keys()),
@@ -203,7 +203,9 @@ impl<'a, 'v> Walker<'a, 'v> {
             work_limit: WORK_LIMIT,
             scratch: Vec::new(),
             line_starts: std::cell::OnceCell::new(),
-        }
+        };
+        walker.out.initial_env = walker.placement_env(false);
+        walker
     }
 
     /// `script line 12`, `` `command[0]` ``: where a position is, for messages.
@@ -819,7 +821,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             via: self.via.clone(),
             built_in: self.built_in.clone(),
             conditional: launch.conditional || self.in_conditional_call,
-            env: Box::new(self.call_env()),
+            env: self.call_env(),
             layers: ctx.origin.base.map(|_| ctx.origin.layers),
         };
         // The same call reached again (a function called in a loop or many times) is one call.
