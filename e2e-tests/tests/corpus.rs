@@ -259,6 +259,7 @@ const BUILDAH_STEP_RULES: &[&str] = &[
     "buildah-flag-missing",
     "capability-missing",
     "buildah-unanalyzable",
+    "storage-on-node-disk",
 ];
 
 /// `tests/corpus-notes.txt`: (file, its row: whether a step runs buildah, then R1 to R5).

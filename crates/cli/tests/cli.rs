@@ -141,6 +141,7 @@ fn json_output_is_the_documented_version_1_schema() {
             "subject": "sidecar \"dind\" (spec.sidecars[0])",
             "path": "spec.sidecars[0].securityContext.privileged",
             "message": "runs privileged (`privileged: true`); remove it and add only `SETFCAP` to `securityContext.capabilities.add`",
+            "related": null,
             "fixable": true,
             "unfixable": null,
             "suppressed": null
