@@ -88,7 +88,7 @@ fi
 # Every file: the refactored Task fails the hook, at the line of the push without --root.
 if run 1 --all-files; then
 	expect "the hook failed" '^tekton-buildah-lint\.+Failed$'
-	expect "the bad Task's finding" '^tasks/refactored\.yaml:65:9: error\[buildah-root-missing\] step "build-and-push"'
+	expect "the bad Task's finding" '^tasks/refactored\.yaml:65:9: error\[buildah-root-missing\] \[\*\] step "build-and-push"'
 	absent "the good Task" '^tasks/build\.yaml:'
 	absent "the ConfigMap" '^deploy/configmap\.yaml:'
 fi
