@@ -2,6 +2,7 @@
 //! and settings as the Kubewarden policy (`tekton-buildah-core`), turns each finding's
 //! logical path into `file:line:col`, and prints text, JSON, SARIF or GitHub annotations.
 
+pub mod alloc;
 pub mod check;
 pub mod config;
 pub mod inputs;
