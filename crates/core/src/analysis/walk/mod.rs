@@ -2,10 +2,13 @@
 //! buildah invocation and every place where what runs cannot be known.
 
 mod files;
+mod path;
+mod printf;
 
 pub use files::{Files, Written};
+pub(super) use path::Aliases;
 
-use super::expand::{FieldBuilder, shell_quote};
+use super::expand::{FieldBuilder, requote};
 use super::field::{Field, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
 use crate::buildah::call::{CallKind, parse_call};
@@ -163,6 +166,8 @@ pub(super) struct Walker<'a, 'v> {
     scratch: Vec<Field>,
     /// Where the script's lines start, for `describe_loc` (built on first use).
     line_starts: std::cell::OnceCell<Vec<u32>>,
+    /// Directories on `PATH` and aliases (`path.rs`).
+    pub(super) path: path::PathState,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -195,6 +200,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             work_limit: WORK_LIMIT,
             scratch: Vec::new(),
             line_starts: std::cell::OnceCell::new(),
+            path: path::PathState::default(),
         }
     }
 
@@ -361,6 +367,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     .iter()
                     .map(|a| (a, self.assign_value(a, ctx, s.conditional)))
                     .collect();
+                self.note_path_assignments(&values);
                 for r in &s.redirs {
                     self.expand_for_effects(&r.target, ctx);
                     if let Some(doc) = r.heredoc.and_then(|i| ctx.heredocs.get(i)) {
@@ -388,7 +395,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                         self.assign(a, v, s.conditional);
                     }
                 }
-                if !fields.is_empty() {
+                if !fields.is_empty() && !self.expand_alias(s, &fields, ctx) {
                     let launch = Launch {
                         conditional: s.conditional,
                         piped: s.piped_input,
@@ -556,7 +563,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                         "--command-timeout",
                         "--other-user",
                     ]);
+                    let assignments = i;
                     i = skip_env_assignments(fields, i);
+                    self.note_path_arguments(&fields[assignments..i]);
                 }
                 "env" => {
                     if fields[next..].iter().any(|f| {
@@ -571,7 +580,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                         return;
                     }
                     i = skip(&["-u", "--unset", "-C", "--chdir"]);
+                    let assignments = i;
                     i = skip_env_assignments(fields, i);
+                    self.note_path_arguments(&fields[assignments..i]);
                 }
                 "unshare" => {
                     i = skip(&[
@@ -651,7 +662,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 _ if SHELLS.contains(&name) => {
+                    let outer = self.enter_shell(&fields[i..]);
                     self.shell(&fields[i..], launch, ctx);
+                    self.leave_shell(outer);
                     return;
                 }
                 "eval" => {
@@ -681,6 +694,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 "set" => {
                     self.note_program(name);
+                    self.note_set_options(&fields[next..]);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "--") {
                         self.positional = Some(fields[next + pos + 1..].to_vec());
                     }
@@ -727,12 +741,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => {
                     self.note_program(name);
-                    // A name without a slash is a function, a builtin or a program on PATH:
-                    // the shell never runs `./echo` for `echo`.
-                    if f.exact
-                        && f.text.contains('/')
-                        && self.run_written_file(f, &fields[next..], ctx)
-                    {
+                    // A file the Task wrote, run by its path or found on `PATH` (the shell
+                    // never runs `./echo` for `echo`).
+                    if self.run_program(f, &fields[next..], launch, ctx) {
                         return;
                     }
                     self.record_output(name, &fields[i..], launch, ctx);
@@ -1306,14 +1317,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                         if f.conditional && f.exact {
                             self.conditional_words.push(f.text.clone());
                         }
-                        if f.exact {
-                            shell_quote(&f.text)
-                        } else if f.multi {
-                            f.text.clone()
-                        } else {
-                            // One unknown argument: keep it one argument when read back.
-                            format!("\"{}\"", f.text.replace('\\', "\\\\").replace('"', "\\\""))
-                        }
+                        requote(f)
                     })
                     .collect();
                 return Some(quoted.join(" "));
