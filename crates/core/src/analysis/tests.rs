@@ -40,6 +40,18 @@ fn calls(a: &Analysis, src: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each script is reported as unanalyzable with a reason containing its text.
+fn assert_reported(cases: &[(&str, &str)]) {
+    for (src, want) in cases {
+        let a = script(src);
+        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains(want)),
+            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
+        );
+    }
+}
+
 fn found(s: &str) -> Vec<String> {
     calls(&script(s), s)
 }
@@ -207,14 +219,7 @@ fn unreadable_commands_are_reported() {
             "the script does not parse (missing `fi` at line 2)",
         ),
     ];
-    for (src, want) in cases {
-        let a = script(src);
-        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
-        assert!(
-            reasons.iter().any(|r| r.contains(want)),
-            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
-        );
-    }
+    assert_reported(&cases);
 }
 
 #[test]
@@ -635,14 +640,7 @@ fn files_whose_content_is_only_known_at_run_time_are_reported_when_run() {
             "runs `/opt/bin/bh`, a script for `python3`",
         ),
     ];
-    for (src, want) in cases {
-        let a = script(src);
-        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
-        assert!(
-            reasons.iter().any(|r| r.contains(want)),
-            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
-        );
-    }
+    assert_reported(&cases);
     // A file made executable somewhere off PATH, or not executable, is nothing to report.
     for src in [
         "chmod +x /opt/bin/bh\nbh push img\n",
