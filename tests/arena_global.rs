@@ -31,15 +31,12 @@ const EXAMPLES: &[&str] = &[
 /// Admission payloads for every document of the examples, with the default settings and
 /// with every rule lowered to a warning (accepted answers that carry warnings).
 fn payloads(examples: &[&str]) -> Vec<Vec<u8>> {
-    let warnings = json!({"rules": {
-        "step-resources-field": {"level": "warning"},
-        "compute-resources-missing": {"level": "warning"},
-        "required-env": {"level": "warning"},
-        "buildah-root-missing": {"level": "warning"},
-        "buildah-flag-missing": {"level": "warning"},
-        "privileged-container": {"level": "warning"},
-        "capability-not-allowed": {"level": "warning"},
-    }});
+    let rules: serde_json::Map<String, Value> = tekton_buildah_core::rules::RULES
+        .iter()
+        .filter(|r| r.id() != "invalid-object")
+        .map(|r| (r.id().to_string(), json!({"level": "warning"})))
+        .collect();
+    let warnings = json!({ "rules": rules });
     let mut out = Vec::new();
     for text in examples {
         for doc in tekton_buildah_core::yaml::load_documents(text) {
