@@ -28,7 +28,8 @@ fn read_bytes(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
 
 impl Oracle {
     /// Starts `$WASM_ORACLE`, else the repository's `target/debug/wasm-oracle` (fuzz/run.sh
-    /// builds it), with these arguments; it reads `$POLICY_WASM`.
+    /// builds it), with these arguments, and waits until it has compiled the module (it
+    /// reads `$POLICY_WASM`).
     pub fn spawn(args: &[&str]) -> Result<Oracle, String> {
         let program = std::env::var_os("WASM_ORACLE").map(PathBuf::from).unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/wasm-oracle")
@@ -40,7 +41,10 @@ impl Oracle {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e} (fuzz/run.sh builds it)", program.display()))?;
         let to = child.stdin.take().expect("piped");
-        let from = BufReader::new(child.stdout.take().expect("piped"));
+        let mut from = BufReader::new(child.stdout.take().expect("piped"));
+        let mut ready = [0u8; 1];
+        from.read_exact(&mut ready)
+            .map_err(|e| format!("{} did not start: {e} (its error is above)", program.display()))?;
         Ok(Oracle { child, to, from })
     }
 

@@ -6,10 +6,11 @@
 //! repository's). A warm instance serves N requests in a row (default 64); every N-th request
 //! is also answered by a fresh instance (default 16). A call past 5 seconds is interrupted.
 //!
-//! Protocol on standard input and output, integers little-endian u32: a request is its
-//! length and the payload; the reply is the number of answers, then for each a status byte
-//! (0: the answer, 1: the call failed), the length and text of which instance gave it, and
-//! the length and bytes of the answer or of what failed. End of input ends the program.
+//! Protocol on standard input and output, integers little-endian u32: once the module is
+//! compiled, the program writes one byte (1). A request is its length and the payload; the
+//! reply is the number of answers, then for each a status byte (0: the answer, 1: the call
+//! failed), the length and text of which instance gave it, and the length and bytes of the
+//! answer or of what failed. End of input ends the program.
 
 use e2e_tests::{Limits, Policy, WasmAnswers, default_wasm};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -57,6 +58,8 @@ fn main() -> ExitCode {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     let served = (|| -> std::io::Result<()> {
+        output.write_all(&[1])?;
+        output.flush()?;
         let mut payload = Vec::new();
         loop {
             let len = match read_u32(&mut input) {
