@@ -2,7 +2,8 @@
 #   make run     lint examples/ with the CLI and show what --fix would change in one bad
 #                example (make run-policy: through policy.wasm instead)
 #   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, the
-#                playground's tests in Node.js and headless Chromium, and a fuzz smoke test
+#                unsafe code under Miri, the playground's tests in Node.js and headless
+#                Chromium, and a fuzz smoke test
 #   make bench   latency of policy.wasm against the runtime's floor, native throughput, CLI
 #                files per second against tekton-lint (docs/performance.md)
 #   make fuzz    the long fuzzing campaign (FUZZ_SECONDS per target, default 1800)
@@ -14,7 +15,7 @@ SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml 
 	$(wildcard docs/rules/*.md)
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
-.PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench
+.PHONY: push pull print-push-ref fuzz fuzz-smoke setup-fuzz bench setup-bench miri setup-miri
 .PHONY: web web-test setup-web setup-web-test workflows scripts-test pre-commit-test print-version
 
 all: policy.wasm
@@ -72,8 +73,21 @@ unit:
 e2e: policy.wasm annotated-policy.wasm
 	$(CARGO) test --locked --profile tools -p e2e-tests -p tekton-buildah-policy -p kwtool
 
-test: setup-test fmt lint workflows scripts-test check-wasm-targets unit e2e pre-commit-test \
-	web-test fuzz-smoke
+test: setup-test fmt lint workflows scripts-test check-wasm-targets unit miri e2e \
+	pre-commit-test web-test fuzz-smoke
+
+setup-miri:
+	@scripts/setup.sh miri
+
+# The unsafe code under Miri (nightly), which checks every access against the allocation it
+# belongs to: the request arena of policy.wasm (its tests over a test region, and a program
+# whose global allocator it is: tests/arena_global.rs) and how the CLI's allocator picks
+# mimalloc's entry points (over a model of mimalloc: Miri cannot run C).
+miri: setup-miri
+	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +nightly miri test --locked \
+		-p tekton-buildah-policy --lib --test arena_global -- arena::
+	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +nightly miri test --locked \
+		-p tekton-buildah-lint --lib -- alloc::
 
 # The GitHub workflows (.github/workflows): actionlint, which runs shellcheck on their
 # scripts, and zizmor's pedantic audits, offline.

@@ -6,11 +6,12 @@
 #                             the CNCF distribution registry the OCI round trip runs against;
 #                             shellcheck, which actionlint runs on the workflows' scripts),
 #                             the Python tools (below), the fuzzing tools (make test runs a
-#                             fuzz smoke test) and what the playground's tests use (web-test)
+#                             fuzz smoke test), Miri and what the playground's tests use (web-test)
 #   scripts/setup.sh web      wasm-bindgen-cli at the version crates/web pins (make web)
 #   scripts/setup.sh web-test that, Node.js with npm, Debian's Chromium and web/'s npm
 #                             packages (make web-test); playwright-core downloads no browser
 #   scripts/setup.sh fuzz     a nightly toolchain and cargo-fuzz (make fuzz, make fuzz-smoke)
+#   scripts/setup.sh miri     a nightly toolchain with Miri and its sysroot (make miri)
 #   scripts/setup.sh bench    hyperfine and Node.js with npm (make bench)
 set -euo pipefail
 
@@ -36,9 +37,21 @@ need() { # need COMMAND DEBIAN-PACKAGE
 	command -v "$1" >/dev/null || packages+=("$2")
 }
 
-fuzz_tools() {
+nightly() {
 	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+}
+
+fuzz_tools() {
+	nightly
 	cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+}
+
+miri_tools() {
+	nightly
+	rustup component list --toolchain nightly --installed | grep -q '^miri' ||
+		rustup component add miri rust-src --toolchain nightly
+	# Builds the standard library for Miri once; quiet and quick afterwards.
+	cargo +nightly miri setup >/dev/null
 }
 
 # wasm-bindgen-cli must be the version of the wasm-bindgen crate crates/web is built with.
@@ -82,9 +95,11 @@ test)
 	need shellcheck shellcheck
 	python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 	fuzz_tools
+	miri_tools
 	web=test
 	;;
 fuzz) fuzz_tools ;;
+miri) miri_tools ;;
 web) web=build ;;
 web-test) web=test ;;
 bench)
@@ -93,7 +108,7 @@ bench)
 	need npm npm
 	;;
 *)
-	echo "usage: scripts/setup.sh [test|fuzz|bench|web|web-test]" >&2
+	echo "usage: scripts/setup.sh [test|fuzz|miri|bench|web|web-test]" >&2
 	exit 2
 	;;
 esac

@@ -39,11 +39,11 @@ mod entry {
     }
 
     fn validate(payload: &[u8]) -> CallResult {
-        Ok(serde_json::to_vec(&super::validate(payload))?)
+        Ok(super::validate_json(payload)?)
     }
 
     fn validate_settings(payload: &[u8]) -> CallResult {
-        Ok(serde_json::to_vec(&super::validate_settings(payload))?)
+        Ok(super::validate_settings_json(payload)?)
     }
 }
 
@@ -114,6 +114,17 @@ fn read_payload(text: &str) -> Option<Payload<'_>> {
         settings: settings.unwrap_or_default(),
         request: request?,
     })
+}
+
+/// The bytes the `validate` entry point answers with. The differential tests compare them
+/// with policy.wasm's, so that both sides share the whole path from payload to answer.
+pub fn validate_json(payload: &[u8]) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&validate(payload))
+}
+
+/// The bytes the `validate_settings` entry point answers with.
+pub fn validate_settings_json(payload: &[u8]) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&validate_settings(payload))
 }
 
 /// Evaluates a `validate` payload: `{"request": <AdmissionRequest>, "settings": {…}}`.

@@ -250,6 +250,35 @@ pub fn admission_request(object: &Value, operation: &str) -> Value {
     request
 }
 
+/// The `.yaml` and `.yml` files below `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Settings with every rule that has a level lowered to a warning: accepted answers that
+/// carry warnings.
+pub fn every_rule_a_warning() -> Value {
+    let rules: serde_json::Map<String, Value> = tekton_buildah_core::rules::RULES
+        .iter()
+        .filter(|r| r.id() != "invalid-object")
+        .map(|r| (r.id().to_string(), json!({"level": "warning"})))
+        .collect();
+    json!({ "rules": rules })
+}
+
 /// Every document of a YAML file as JSON values (the first document that is not valid YAML
 /// fails the whole file).
 pub fn yaml_documents(path: &Path) -> Result<Vec<Value>, String> {
@@ -375,4 +404,109 @@ fn host_callback(cluster: Arc<FakeCluster>) -> HostCallback {
             (b, _, _) => Err(format!("unknown binding: {b}").into()),
         }
     })
+}
+
+/// policy.wasm's answers to `validate`, as policy-server gets them: through the real waPC
+/// entry point with the request arena active, on a warm instance that serves several
+/// requests in a row (renewed every `renew_every`) and, every `fresh_every` requests, also
+/// on a fresh instance.
+pub struct WasmAnswers {
+    policy: Policy,
+    warm: wapc::WapcHost,
+    /// Requests answered so far.
+    pub requests: u64,
+    /// Requests also answered by a fresh instance.
+    pub fresh: u64,
+    /// Warm instances used so far.
+    pub instances: u64,
+    pub renew_every: u64,
+    pub fresh_every: u64,
+}
+
+impl WasmAnswers {
+    pub fn new(policy: Policy, renew_every: u64, fresh_every: u64) -> Result<WasmAnswers, String> {
+        let warm = policy.warm_host()?;
+        Ok(WasmAnswers {
+            policy,
+            warm,
+            requests: 0,
+            fresh: 0,
+            instances: 1,
+            renew_every: renew_every.max(1),
+            fresh_every: fresh_every.max(1),
+        })
+    }
+
+    /// The answers to `payload`, each with which instance gave it, or why it gave none.
+    pub fn answer(&mut self, payload: &[u8]) -> Vec<(String, Result<Vec<u8>, String>)> {
+        let nth = self.requests;
+        self.requests += 1;
+        let mut out = Vec::with_capacity(2);
+        if nth > 0 && nth.is_multiple_of(self.renew_every) {
+            match self.policy.warm_host() {
+                Ok(host) => {
+                    self.warm = host;
+                    self.instances += 1;
+                }
+                Err(e) => out.push((format!("request {nth} on a new warm instance"), Err(e))),
+            }
+        }
+        out.push((
+            format!("request {nth} on a warm instance"),
+            self.warm
+                .call("validate", payload)
+                .map_err(|e| e.to_string()),
+        ));
+        if nth.is_multiple_of(self.fresh_every) {
+            self.fresh += 1;
+            out.push((
+                format!("request {nth} on a fresh instance"),
+                self.policy.call("validate", payload),
+            ));
+        }
+        out
+    }
+}
+
+/// policy.wasm against the native policy on the same `validate` payloads: the answers must
+/// be the same bytes. The native side is the same adapter code
+/// (`tekton_buildah_policy::validate_json`, what the entry point returns) with the system
+/// allocator.
+pub struct Differential {
+    pub wasm: WasmAnswers,
+}
+
+impl Differential {
+    pub fn new(policy: Policy, renew_every: u64, fresh_every: u64) -> Result<Differential, String> {
+        Ok(Differential {
+            wasm: WasmAnswers::new(policy, renew_every, fresh_every)?,
+        })
+    }
+
+    /// Answers `payload` natively and in policy.wasm; the error says how they differ.
+    pub fn check(&mut self, payload: &[u8]) -> Result<(), String> {
+        let native = tekton_buildah_policy::validate_json(payload)
+            .map_err(|e| format!("the native answer is not JSON: {e}"))?;
+        for (which, answer) in self.wasm.answer(payload) {
+            let answer = answer.map_err(|e| format!("{which} failed: {e}"))?;
+            compare_answers(&native, &answer, &which)?;
+        }
+        Ok(())
+    }
+}
+
+/// `Ok` when the two answers are the same bytes, else both, readably.
+pub fn compare_answers(native: &[u8], wasm: &[u8], which: &str) -> Result<(), String> {
+    if native == wasm {
+        return Ok(());
+    }
+    let show = |b: &[u8]| match serde_json::from_slice::<Response>(b) {
+        Ok(r) => format!("{r:?}"),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    };
+    Err(format!(
+        "{which}: policy.wasm and the native policy answer differently\n  native: {}\n  wasm:   {}",
+        show(native),
+        show(wasm)
+    ))
 }

@@ -8,24 +8,12 @@
 //! Task's document (the cluster reports them with the run too), and says it looked "among the
 //! documents of this file" where the cluster says "in the cluster".
 
-use e2e_tests::{FakeCluster, Policy, default_wasm, repo_root};
+use e2e_tests::{FakeCluster, Policy, default_wasm, repo_root, yaml_files};
 use serde_json::json;
-use std::path::{Path, PathBuf};
 use tekton_buildah_core::refs::Index;
 use tekton_buildah_core::rules::RULES;
 use tekton_buildah_core::{Level, Settings};
 use tekton_buildah_lint::check::check_text;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(p);
-        }
-    }
-}
 
 /// "N problems: [a] x; [b] y" → ["[a] x", "[b] y"].
 fn split(message: &str) -> Vec<String> {
@@ -50,10 +38,8 @@ fn split(message: &str) -> Vec<String> {
 fn cli_and_policy_agree_on_examples_and_corpus() {
     let policy = Policy::load(&default_wasm()).unwrap_or_else(|e| panic!("{e}"));
     let settings = Settings::default();
-    let mut files = Vec::new();
-    yaml_files(&repo_root().join("examples"), &mut files);
-    yaml_files(&repo_root().join("e2e-tests/corpus"), &mut files);
-    files.sort();
+    let mut files = yaml_files(&repo_root().join("examples"));
+    files.extend(yaml_files(&repo_root().join("e2e-tests/corpus")));
     assert!(files.len() >= 122, "{} files", files.len());
     let mut compared = 0;
     for file in &files {

@@ -3,6 +3,7 @@
 //! logical path into `file:line:col`, and prints text, JSON, SARIF or GitHub annotations.
 
 pub mod across;
+pub mod alloc;
 pub mod check;
 pub mod config;
 pub mod fix;

@@ -1,67 +1,44 @@
 //! `tekton-buildah-lint`: the policy's rules over Tekton YAML files, for CI.
 
 use libmimalloc_sys as mi;
-use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
+use tekton_buildah_lint::alloc::{Dispatch, Malloc};
 
 /// The analysis allocates many small, short-lived values (words, fields, invocations); on
 /// the corpus, glibc's malloc and free were about a quarter of the CLI's instructions.
-/// mimalloc, asked for a plain block whenever its blocks are aligned enough anyway (every
-/// block of 16 bytes or more is 16-byte aligned): its aligned entry points check the
-/// alignment on every call, 3% of the CLI's instructions.
 struct Mimalloc;
 
-/// The alignment every mimalloc block of at least this size has.
-const BLOCK_ALIGN: usize = 16;
-
-fn plain(layout: Layout) -> bool {
-    layout.align() <= BLOCK_ALIGN && layout.align() <= layout.size()
-}
-
-// SAFETY: mimalloc's functions meet GlobalAlloc's contract; plain blocks are only used for
-// layouts whose alignment every such block has.
-unsafe impl GlobalAlloc for Mimalloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: C allocation functions with no preconditions.
-        unsafe {
-            if plain(layout) {
-                mi::mi_malloc(layout.size()) as *mut u8
-            } else {
-                mi::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
-            }
-        }
+// SAFETY: mimalloc's functions meet the contract. Its size classes above 8 bytes are
+// multiples of 16 bytes and every such block is 16-byte aligned (`MI_MAX_ALIGN_SIZE`; its
+// own aligned entry points skip the alignment work for these, `mi_malloc_is_naturally_aligned`),
+// blocks of 8 bytes or less are 8-byte aligned, and `mi_free` frees blocks from any entry point.
+unsafe impl Malloc for Mimalloc {
+    const BLOCK_ALIGN: usize = 16;
+    unsafe fn malloc(&self, size: usize) -> *mut u8 {
+        unsafe { mi::mi_malloc(size) as *mut u8 }
     }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as above.
-        unsafe {
-            if plain(layout) {
-                mi::mi_zalloc(layout.size()) as *mut u8
-            } else {
-                mi::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
-            }
-        }
+    unsafe fn zalloc(&self, size: usize) -> *mut u8 {
+        unsafe { mi::mi_zalloc(size) as *mut u8 }
     }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        // SAFETY: `ptr` came from this allocator.
+    unsafe fn malloc_aligned(&self, size: usize, align: usize) -> *mut u8 {
+        unsafe { mi::mi_malloc_aligned(size, align) as *mut u8 }
+    }
+    unsafe fn zalloc_aligned(&self, size: usize, align: usize) -> *mut u8 {
+        unsafe { mi::mi_zalloc_aligned(size, align) as *mut u8 }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, size: usize) -> *mut u8 {
+        unsafe { mi::mi_realloc(ptr as *mut c_void, size) as *mut u8 }
+    }
+    unsafe fn realloc_aligned(&self, ptr: *mut u8, size: usize, align: usize) -> *mut u8 {
+        unsafe { mi::mi_realloc_aligned(ptr as *mut c_void, size, align) as *mut u8 }
+    }
+    unsafe fn free(&self, ptr: *mut u8) {
         unsafe { mi::mi_free(ptr as *mut c_void) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` came from this allocator with `layout`.
-        unsafe {
-            if plain(layout) && layout.align() <= new_size {
-                mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8
-            } else {
-                mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8
-            }
-        }
     }
 }
 
 #[global_allocator]
-static ALLOCATOR: Mimalloc = Mimalloc;
+static ALLOCATOR: Dispatch<Mimalloc> = Dispatch(Mimalloc);
 
 // mimalloc's option setter, and the number of `mi_option_purge_delay` in the v2 series
 // (mimalloc.h's `mi_option_t`; the version is pinned in Cargo.lock).

@@ -180,6 +180,19 @@ impl FieldBuilder {
 }
 
 /// `'…'` around a value so that the shell reads it back as one word (`printf %q`).
+/// A field written back as shell text that reads as the same argument: quoted when its
+/// text is exact, as written when it may stand for several arguments (`$ARGS`), in double
+/// quotes when it is one unknown argument (`"$IMAGE"`).
+pub(super) fn requote(f: &super::Field) -> String {
+    if f.exact {
+        shell_quote(&f.text)
+    } else if f.multi {
+        f.text.clone()
+    } else {
+        format!("\"{}\"", f.text.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
 pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes().all(|b| {

@@ -16,7 +16,7 @@ use crate::buildah::call::{BuildahCall, CallKind};
 use crate::shell::{self, Span};
 use crate::tekton::{MergedContainer, Params, TektonRef, resolve_ref};
 use rustc_hash::FxHashMap;
-use walk::{Origin, Sources, Var, Walker};
+use walk::{Aliases, Origin, Sources, Var, Walker};
 
 #[cfg(test)]
 pub(crate) use walk::line_of;
@@ -222,7 +222,8 @@ pub fn analyze_after(
         walker.cwd = working_dir;
         walker.work_limit = budget;
         match interpreter(script) {
-            Ok(()) => {
+            Ok(shell) => {
+                walker.path.set_shell(Aliases::for_shell(shell, &[]));
                 let parsed = shell::parse(script);
                 let origin = Origin {
                     source: Source::Script,
@@ -273,13 +274,17 @@ pub fn resolve_value(text: &str, params: &Params<'_>) -> String {
     resolve_text(text, params, &FxHashMap::default()).0
 }
 
-/// `Ok` when a script runs in a shell: no shebang (Tekton uses `/bin/sh`) or a shell's.
-/// Otherwise the interpreter's name.
-fn interpreter(script: &str) -> Result<(), String> {
-    let Some(line) = script.strip_prefix("#!") else {
-        return Ok(());
-    };
-    let line = line.lines().next().unwrap_or("");
+/// `Ok` with the shell when a script runs in one: no shebang (`""`: Tekton uses `/bin/sh`)
+/// or a shell's. Otherwise the interpreter's name.
+fn interpreter(script: &str) -> Result<&str, String> {
+    match script.strip_prefix("#!") {
+        None => Ok(""),
+        Some(line) => interpreter_of(line.lines().next().unwrap_or("")),
+    }
+}
+
+/// The shell a `#!` line (the text after `#!`) names, or the interpreter that is not one.
+pub(crate) fn interpreter_of(line: &str) -> Result<&str, String> {
     let mut words = line.split_whitespace();
     let mut program = words.next().map(basename).unwrap_or("");
     if program == "env" {
@@ -292,7 +297,7 @@ fn interpreter(script: &str) -> Result<(), String> {
         program = words.next().unwrap_or("");
     }
     if walk::SHELLS.contains(&program) {
-        Ok(())
+        Ok(program)
     } else {
         Err(program.to_string())
     }

@@ -40,6 +40,18 @@ fn calls(a: &Analysis, src: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each script is reported as unanalyzable with a reason containing its text.
+fn assert_reported(cases: &[(&str, &str)]) {
+    for (src, want) in cases {
+        let a = script(src);
+        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains(want)),
+            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
+        );
+    }
+}
+
 fn found(s: &str) -> Vec<String> {
     calls(&script(s), s)
 }
@@ -207,14 +219,7 @@ fn unreadable_commands_are_reported() {
             "the script does not parse (missing `fi` at line 2)",
         ),
     ];
-    for (src, want) in cases {
-        let a = script(src);
-        let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
-        assert!(
-            reasons.iter().any(|r| r.contains(want)),
-            "script: {src:?}\nwant a reason containing {want:?}\ngot {reasons:?}"
-        );
-    }
+    assert_reported(&cases);
 }
 
 #[test]
@@ -465,4 +470,189 @@ fn values_that_keep_doubling_stop_at_the_work_budget() {
         "{:?}",
         a.unanalyzable
     );
+}
+
+/// The subcommands of the buildah calls a script makes.
+fn subcommands(s: &str) -> Vec<String> {
+    found(s)
+        .into_iter()
+        .map(|c| c.split('@').next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The wrapper: a script written with `printf`, made executable and run by name
+/// from a directory the step puts on `PATH`.
+const PATH_WRAPPER: &str = "mkdir -p /tmp/bin\nprintf '#!/bin/sh\\nbuildah \"$@\"\\n' > /tmp/bin/bh\nchmod +x /tmp/bin/bh\nPATH=/tmp/bin:$PATH\nbh push img\n";
+
+#[test]
+fn a_wrapper_written_with_printf_and_run_from_path_is_followed() {
+    let a = script(PATH_WRAPPER);
+    assert_eq!(
+        calls(&a, PATH_WRAPPER),
+        ["push@5"],
+        "reported at `bh push img`"
+    );
+    let inv = &a.invocations[0];
+    assert_eq!(inv.built_in.as_deref(), Some("/tmp/bin/bh"));
+    assert_eq!(
+        inv.argv.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(),
+        ["push", "img"],
+        "the wrapper's \"$@\" is the arguments `bh` was given"
+    );
+    assert!(a.unanalyzable.is_empty(), "{:?}", a.unanalyzable);
+
+    // The same wrapper with content only known when the step runs.
+    let unknown = PATH_WRAPPER.replace(
+        "printf '#!/bin/sh\\nbuildah \"$@\"\\n'",
+        "printf \"$(params.WRAPPER)\"",
+    );
+    let a = script(&unknown);
+    assert!(a.invocations.is_empty());
+    let reasons: Vec<&str> = a.unanalyzable.iter().map(|u| u.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["runs `/tmp/bin/bh`, written at script line 2 from content only known when the step runs"]
+    );
+    assert_eq!(line_of(&unknown, a.unanalyzable[0].loc.span.start), 5);
+}
+
+#[test]
+fn a_directory_on_path_with_nothing_written_there_is_not_reported() {
+    for src in [
+        "PATH=/tmp/bin:$PATH\nbh push img\n",
+        "export PATH=\"$HOME/bin:$PATH\"\nmytool --version\n",
+        // Written elsewhere, or under another name.
+        "printf 'buildah \"$@\"' > /tmp/other/bh\nPATH=/tmp/bin:$PATH\nbh push img\n",
+        "printf 'buildah \"$@\"' > /tmp/bin/bh2\nPATH=/tmp/bin:$PATH\nbh push img\n",
+        // A builtin is never looked up on PATH.
+        "printf 'buildah push img' > /tmp/bin/echo\nPATH=/tmp/bin:$PATH\necho hi\n",
+    ] {
+        let a = script(src);
+        assert!(
+            a.invocations.is_empty() && a.unanalyzable.is_empty(),
+            "script: {src:?}\n{:?}\n{:?}",
+            calls(&a, src),
+            a.unanalyzable
+        );
+    }
+}
+
+#[test]
+fn files_on_path_are_found_however_path_is_changed() {
+    for src in [
+        // The image's own PATH.
+        "printf 'buildah \"$@\"' > /usr/local/bin/bh\nbh push img\n",
+        "printf 'buildah \"$@\"' > /opt/bin/bh\nexport PATH=/opt/bin:$PATH\nbh push img\n",
+        "printf 'buildah \"$@\"' > /opt/bin/bh\nPATH=\"$PATH:/opt/bin\" bh push img\n",
+        "printf 'buildah \"$@\"' > /opt/bin/bh\nenv PATH=/opt/bin:/usr/bin bh push img\n",
+        "printf 'buildah \"$@\"' > /opt/bin/bh\nsudo PATH=/opt/bin bh push img\n",
+        // A relative entry is the working directory.
+        "cd /work\nprintf 'buildah \"$@\"' > bh\nPATH=.:$PATH\nbh push img\n",
+        // PATH only known at run time: any written file of that name may be the one.
+        "printf 'buildah \"$@\"' > /x/bh\nPATH=\"$(params.TOOLS):$PATH\"\nbh push img\n",
+    ] {
+        assert_eq!(subcommands(src), ["push"], "script: {src:?}");
+    }
+}
+
+#[test]
+fn copies_moves_and_links_run_what_their_source_runs() {
+    for src in [
+        "cat > /tmp/w.sh <<'EOF'\nbuildah \"$@\"\nEOF\ncp /tmp/w.sh /opt/bin/\nPATH=/opt/bin:$PATH\nw.sh push img\n",
+        "cat > /tmp/w.sh <<'EOF'\nbuildah \"$@\"\nEOF\ninstall -D -m 0755 /tmp/w.sh /opt/bin/bh\n/opt/bin/bh push img\n",
+        "cat > /tmp/w.sh <<'EOF'\nbuildah \"$@\"\nEOF\ncp -t /opt/bin /tmp/w.sh\n/opt/bin/w.sh push img\n",
+        "mkdir -p /tmp/s\ncat > /tmp/s/w.sh <<'EOF'\nbuildah \"$@\"\nEOF\ncp -r /tmp/s /opt/s\n/opt/s/w.sh push img\n",
+        "ln -s /usr/bin/buildah /usr/local/bin/bh\nbh push img\n",
+        "cp /usr/bin/buildah /opt/bh\n/opt/bh push img\n",
+        "ln -sf /usr/bin/buildah /opt/a\nln -sf /opt/a /opt/b\n/opt/b push img\n",
+    ] {
+        assert_eq!(subcommands(src), ["push"], "script: {src:?}");
+    }
+    // A moved file is gone from where it was.
+    let a = script("printf 'buildah \"$@\"' > /tmp/a\nmv /tmp/a /tmp/b\n/tmp/a push img\n");
+    assert!(a.invocations.is_empty());
+    // Links that go round in circles are reported, not followed forever.
+    let a = script("ln -sf /opt/b /opt/a\nln -sf /opt/a /opt/b\n/opt/a push img\n");
+    assert_eq!(
+        a.unanalyzable
+            .iter()
+            .map(|u| u.reason.as_str())
+            .collect::<Vec<_>>(),
+        ["runs `/opt/a`, a chain of links too long to follow"]
+    );
+}
+
+#[test]
+fn aliases_are_expanded_where_the_shell_expands_them() {
+    // sh (no `#!`: Tekton uses /bin/sh), dash, busybox and bash as `sh` expand them.
+    for src in [
+        "alias bh='buildah --storage-driver=vfs'\nbh push img\n",
+        "#!/bin/sh\nalias bh=buildah\nbh push img\n",
+        "#!/usr/bin/env bash\nshopt -s expand_aliases\nalias bh=buildah\nbh push img\n",
+        "#!/bin/bash\nset -o posix\nalias bh=buildah\nbh push img\n",
+        "#!/bin/bash\nsh -c 'alias bh=buildah\nbh push img'\n",
+        // An alias naming another alias, and one that mentions itself.
+        "alias b2=buildah\nalias bh='b2'\nbh push img\n",
+        "alias buildah='buildah --storage-driver=vfs'\nbuildah push img\n",
+    ] {
+        assert_eq!(subcommands(src), ["push"], "script: {src:?}");
+    }
+    for src in [
+        // bash under its own name does not, and `bh` is then not found.
+        "#!/bin/bash\nalias bh=buildah\nbh push img\n",
+        "alias bh=buildah\nbash -c 'bh push img'\n",
+        // Quoting the word prevents it.
+        "alias bh=buildah\n'bh' push img\n",
+        "alias bh=buildah\nunalias bh\nbh push img\n",
+    ] {
+        assert_eq!(subcommands(src), Vec::<String>::new(), "script: {src:?}");
+    }
+    let src = "alias bh='buildah --storage-driver=vfs'\nbh push img\n";
+    let a = script(src);
+    assert_eq!(a.invocations[0].built_in.as_deref(), Some("alias bh"));
+    assert_eq!(options(&a), ["storage-driver=vfs"]);
+}
+
+#[test]
+fn files_whose_content_is_only_known_at_run_time_are_reported_when_run() {
+    let cases = [
+        (
+            "wget -q -O /opt/bin/bh \"$URL\"\nPATH=/opt/bin:$PATH\nbh push img\n",
+            "runs `/opt/bin/bh`, downloaded at script line 1",
+        ),
+        (
+            "cd /opt/bin\ncurl -sSLO https://example.com/tools/bh?raw=1\nPATH=/opt/bin:$PATH\nbh push img\n",
+            "runs `/opt/bin/bh`, downloaded at script line 2",
+        ),
+        (
+            "printf 'echo hi' > /opt/bin/bh\nsed -i -e 's/echo hi/buildah/' /opt/bin/bh\n/opt/bin/bh push img\n",
+            "runs `/opt/bin/bh`, edited in place at script line 2",
+        ),
+        (
+            "unzip -o tools.zip -d /opt/bin\nchmod 0755 /opt/bin/bh\nPATH=/opt/bin:$PATH\nbh push img\n",
+            "runs `bh`, which may be `/opt/bin/bh` (made executable at script line 2)",
+        ),
+        (
+            "ln -s \"$(command -v buildah)\" /usr/local/bin/bh\nbh push img\n",
+            "runs `/usr/local/bin/bh`, linked at script line 1",
+        ),
+        (
+            "printf '#!/usr/bin/env python3\\nimport os\\n' > /opt/bin/bh\n/opt/bin/bh push img\n",
+            "runs `/opt/bin/bh`, a script for `python3`",
+        ),
+    ];
+    assert_reported(&cases);
+    // A file made executable somewhere off PATH, or not executable, is nothing to report.
+    for src in [
+        "chmod +x /opt/bin/bh\nbh push img\n",
+        "chmod 644 /usr/local/bin/bh\nbh push img\n",
+        "chmod -x /usr/local/bin/bh\nbh push img\n",
+    ] {
+        let a = script(src);
+        assert!(
+            a.unanalyzable.is_empty(),
+            "script: {src:?}: {:?}",
+            a.unanalyzable
+        );
+    }
 }

@@ -3,10 +3,13 @@
 
 mod env;
 mod files;
+mod path;
+mod printf;
 
 pub use files::{Files, Written};
+pub(super) use path::Aliases;
 
-use super::expand::{FieldBuilder, shell_quote};
+use super::expand::{FieldBuilder, requote};
 use super::field::{Field, Layer, Layers, Loc, Source};
 use super::{Analysis, Invocation, Unanalyzable};
 use crate::buildah::call::{CallKind, parse_call};
@@ -170,6 +173,8 @@ pub(super) struct Walker<'a, 'v> {
     line_starts: std::cell::OnceCell<Vec<u32>>,
     /// What is exported, for the environment each buildah call sees.
     env: env::EnvState,
+    /// Directories on `PATH` and aliases (`path.rs`).
+    pub(super) path: path::PathState,
 }
 
 impl<'a, 'v> Walker<'a, 'v> {
@@ -203,6 +208,7 @@ impl<'a, 'v> Walker<'a, 'v> {
             work_limit: WORK_LIMIT,
             scratch: Vec::new(),
             line_starts: std::cell::OnceCell::new(),
+            path: path::PathState::default(),
         };
         walker.out.initial_env = walker.placement_env(false);
         walker
@@ -372,6 +378,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     .iter()
                     .map(|a| (a, self.assign_value(a, ctx, s.conditional)))
                     .collect();
+                self.note_path_assignments(&values);
                 for r in &s.redirs {
                     self.expand_for_effects(&r.target, ctx);
                     if let Some(doc) = r.heredoc.and_then(|i| ctx.heredocs.get(i)) {
@@ -405,7 +412,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     let values = values.iter().map(|(a, v)| (a.name.as_str(), v));
                     self.push_command_assigns(values);
                 }
-                if !fields.is_empty() {
+                if !fields.is_empty() && !self.expand_alias(s, &fields, ctx) {
                     let launch = Launch {
                         conditional: s.conditional,
                         piped: s.piped_input,
@@ -574,9 +581,10 @@ impl<'a, 'v> Walker<'a, 'v> {
                         "--command-timeout",
                         "--other-user",
                     ]);
-                    let assigns = i;
+                    let assignments = i;
                     i = skip_env_assignments(fields, i);
-                    self.push_env_arguments(&fields[assigns..i]);
+                    self.note_path_arguments(&fields[assignments..i]);
+                    self.push_env_arguments(&fields[assignments..i]);
                 }
                 "env" => {
                     if fields[next..].iter().any(|f| {
@@ -591,9 +599,10 @@ impl<'a, 'v> Walker<'a, 'v> {
                         return;
                     }
                     i = skip(&["-u", "--unset", "-C", "--chdir"]);
-                    let assigns = i;
+                    let assignments = i;
                     i = skip_env_assignments(fields, i);
-                    self.push_env_arguments(&fields[assigns..i]);
+                    self.note_path_arguments(&fields[assignments..i]);
+                    self.push_env_arguments(&fields[assignments..i]);
                 }
                 "unshare" => {
                     i = skip(&[
@@ -673,7 +682,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                     return;
                 }
                 _ if SHELLS.contains(&name) => {
+                    let outer = self.enter_shell(&fields[i..]);
                     self.shell(&fields[i..], launch, ctx);
+                    self.leave_shell(outer);
                     return;
                 }
                 "eval" => {
@@ -704,6 +715,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 "set" => {
                     self.note_program(name);
                     self.note_set(&fields[next..]);
+                    self.note_set_options(&fields[next..]);
                     if let Some(pos) = fields[next..].iter().position(|f| f.text == "--") {
                         self.positional = Some(fields[next + pos + 1..].to_vec());
                     }
@@ -750,12 +762,9 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => {
                     self.note_program(name);
-                    // A name without a slash is a function, a builtin or a program on PATH:
-                    // the shell never runs `./echo` for `echo`.
-                    if f.exact
-                        && f.text.contains('/')
-                        && self.run_written_file(f, &fields[next..], ctx)
-                    {
+                    // A file the Task wrote, run by its path or found on `PATH` (the shell
+                    // never runs `./echo` for `echo`).
+                    if self.run_program(f, &fields[next..], launch, ctx) {
                         return;
                     }
                     self.record_output(name, &fields[i..], launch, ctx);
@@ -1358,14 +1367,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                         if f.conditional && f.exact {
                             self.conditional_words.push(f.text.clone());
                         }
-                        if f.exact {
-                            shell_quote(&f.text)
-                        } else if f.multi {
-                            f.text.clone()
-                        } else {
-                            // One unknown argument: keep it one argument when read back.
-                            format!("\"{}\"", f.text.replace('\\', "\\\\").replace('"', "\\\""))
-                        }
+                        requote(f)
                     })
                     .collect();
                 return Some(quoted.join(" "));
