@@ -37,8 +37,8 @@ policy.wasm: $(SOURCES) | setup
 	cp target/wasm32-wasip1/release/tekton_buildah_policy.wasm policy.wasm
 
 # The main job: the CLI over every bundled example (it exits 1 when it finds problems, which
-# the bad examples are there to show), then the same files through policy.wasm in the waPC
-# runtime: what a cluster answers for each.
+# the bad examples are there to show), then the same files through policy.wasm behind a waPC
+# host: what a cluster answers for each.
 run: run-cli run-policy
 
 run-cli: setup
@@ -48,11 +48,13 @@ run-cli: setup
 	@echo "== tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml (what --fix would change)"
 	@target/release/tekton-buildah-lint --diff examples/bad/buildah-root-missing.yaml || [ $$? -eq 1 ]
 
-# Host-side tools (policy-run, policy-bench, kwtool, the e2e tests) use the `tools` profile:
-# quick to build, fast enough to run (Cargo.toml says how it was chosen).
+# policy-run (crates/policy-run) runs policy.wasm in the wasmi interpreter, which builds in
+# seconds where wasmtime takes minutes; make test checks that it answers exactly as wasmtime
+# through the waPC crates, policy-server's runtime, does (e2e-tests/tests/engines.rs). Like
+# the other host-side tools it uses the `tools` profile (Cargo.toml says why).
 run-policy: policy.wasm
-	@echo "== policy.wasm, as Kubewarden runs it"
-	@$(CARGO) run --locked --profile tools -q -p e2e-tests --bin policy-run -- examples/
+	@echo "== policy.wasm, as a cluster answers (policy-run: wasmi, same answers as wasmtime)"
+	@$(CARGO) run --locked --profile tools -q -p policy-run -- examples/
 
 fmt:
 	$(CARGO) fmt --all -- --check

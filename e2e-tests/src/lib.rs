@@ -4,31 +4,22 @@
 //! answers.
 //!
 //! Like policy-server, every call gets a fresh instance of the pre-compiled module.
+//!
+//! The request and answer types, the AdmissionRequest and the YAML reading are `policy-run`'s
+//! (the quick host `make run` uses), re-exported here: both hosts send the same bytes.
 
-use serde::Deserialize;
+pub use policy_run::{
+    Response, SettingsResponse, admission_request, default_wasm, repo_root, validate_payload,
+    yaml_documents, yaml_each,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 pub use wasmtime_provider::wasmtime;
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
-
-/// The policy's answer to `validate`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Response {
-    pub accepted: bool,
-    pub message: Option<String>,
-    pub code: Option<u16>,
-    pub warnings: Option<Vec<String>>,
-}
-
-/// The policy's answer to `validate_settings`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SettingsResponse {
-    pub valid: bool,
-    pub message: Option<String>,
-}
 
 pub struct Policy {
     pre: WasmtimeEngineProviderPre,
@@ -54,20 +45,6 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// Longest a call may run before it is interrupted.
     pub deadline: Duration,
-}
-
-/// `policy.wasm` at the repository root, or `$POLICY_WASM`.
-pub fn default_wasm() -> PathBuf {
-    std::env::var_os("POLICY_WASM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("policy.wasm"))
-}
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("e2e-tests lives in the repository")
-        .to_path_buf()
 }
 
 impl Policy {
@@ -177,11 +154,7 @@ impl Policy {
         settings: &Value,
         cluster: &Arc<FakeCluster>,
     ) -> Result<Response, String> {
-        let payload = json!({
-            "request": admission_request(object, "CREATE"),
-            "settings": settings,
-        });
-        let payload = serde_json::to_vec(&payload).expect("JSON");
+        let payload = validate_payload(object, settings);
         let out = self.call_with("validate", &payload, Some(cluster.clone()))?;
         serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
     }
@@ -198,11 +171,7 @@ impl Policy {
 
     /// `validate` with a Kubernetes AdmissionRequest built around `object`.
     pub fn validate(&self, object: &Value, settings: &Value) -> Result<Response, String> {
-        let payload = json!({
-            "request": admission_request(object, "CREATE"),
-            "settings": settings,
-        });
-        self.validate_payload(&serde_json::to_vec(&payload).expect("JSON"))
+        self.validate_payload(&validate_payload(object, settings))
     }
 
     /// `validate` with a raw payload.
@@ -223,31 +192,6 @@ impl Policy {
         let out = self.call("protocol_version", b"")?;
         serde_json::from_slice(&out).map_err(|e| format!("unreadable response: {e}"))
     }
-}
-
-/// An `admission.k8s.io/v1` AdmissionRequest as the API server sends it (camelCase).
-pub fn admission_request(object: &Value, operation: &str) -> Value {
-    let api_version = object["apiVersion"].as_str().unwrap_or("");
-    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    let kind = object["kind"].as_str().unwrap_or("");
-    let resource = format!("{}s", kind.to_ascii_lowercase());
-    let mut request = json!({
-        "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-        "kind": {"group": group, "version": version, "kind": kind},
-        "resource": {"group": group, "version": version, "resource": resource},
-        "requestKind": {"group": group, "version": version, "kind": kind},
-        "requestResource": {"group": group, "version": version, "resource": resource},
-        "namespace": object["metadata"]["namespace"].as_str().unwrap_or("default"),
-        "operation": operation,
-        "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
-        "object": object,
-        "dryRun": false,
-    });
-    // The API server leaves `name` out when the object has only a `generateName`.
-    if let Some(name) = object["metadata"]["name"].as_str() {
-        request["name"] = json!(name);
-    }
-    request
 }
 
 /// The `.yaml` and `.yml` files below `dir`, sorted.
@@ -279,24 +223,6 @@ pub fn every_rule_a_warning() -> Value {
     json!({ "rules": rules })
 }
 
-/// Every document of a YAML file as JSON values (the first document that is not valid YAML
-/// fails the whole file).
-pub fn yaml_documents(path: &Path) -> Result<Vec<Value>, String> {
-    yaml_each(path)?.into_iter().collect()
-}
-
-/// Every document of a YAML file, each as a JSON value or the reason it is not valid YAML.
-pub fn yaml_each(path: &Path) -> Result<Vec<Result<Value, String>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(tekton_buildah_core::yaml::load_documents(&text)
-        .into_iter()
-        .map(|d| {
-            d.map(|d| d.value.to_serde())
-                .map_err(|e| format!("{}: {e}", path.display()))
-        })
-        .collect())
-}
-
 /// What the waPC host callback returns.
 type HostResult = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
 /// The waPC host callback: (call id, binding, namespace, operation, payload).
@@ -326,6 +252,22 @@ impl FakeCluster {
             granted: granted_in_metadata(),
             ..FakeCluster::default()
         })
+    }
+
+    /// Answers a host call as policy-evaluator does: only `kubewarden/kubernetes/get_resource`.
+    pub fn host_call(
+        &self,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        match (binding, namespace, operation) {
+            ("kubewarden", "kubernetes", "get_resource") => self.get_resource(payload),
+            ("kubewarden", "kubernetes", op) => Err(format!("unknown operation: {op}")),
+            ("kubewarden", ns, _) => Err(format!("unknown namespace: {ns}")),
+            (b, _, _) => Err(format!("unknown binding: {b}")),
+        }
     }
 
     /// Answers one `get_resource` request.
@@ -395,14 +337,9 @@ pub fn granted_in_metadata() -> Vec<(String, String)> {
 /// policy-evaluator's waPC host callback, with the `kubernetes` capabilities of `cluster`.
 fn host_callback(cluster: Arc<FakeCluster>) -> HostCallback {
     Box::new(move |_id, binding, namespace, operation, payload| {
-        match (binding, namespace, operation) {
-            ("kubewarden", "kubernetes", "get_resource") => {
-                cluster.get_resource(payload).map_err(Into::into)
-            }
-            ("kubewarden", "kubernetes", op) => Err(format!("unknown operation: {op}").into()),
-            ("kubewarden", ns, _) => Err(format!("unknown namespace: {ns}").into()),
-            (b, _, _) => Err(format!("unknown binding: {b}").into()),
-        }
+        cluster
+            .host_call(binding, namespace, operation, payload)
+            .map_err(Into::into)
     })
 }
 

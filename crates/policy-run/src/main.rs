@@ -1,9 +1,10 @@
-//! Evaluates Tekton YAML files through policy.wasm in the waPC runtime and prints, for each
-//! document, the verdict and the policy's message — what a cluster would answer.
+//! Evaluates Tekton YAML files through policy.wasm and prints, for each document, the verdict
+//! and the policy's message: what a cluster would answer (the module runs in the wasmi
+//! interpreter; the e2e tests check that wasmtime, as policy-server runs it, answers the same).
 //!
 //! Usage: policy-run [--policy policy.wasm] [--settings settings.json] FILE_OR_DIR...
 
-use e2e_tests::{Policy, default_wasm, yaml_each};
+use policy_run::{Policy, default_wasm, yaml_each};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
