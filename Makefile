@@ -1,6 +1,6 @@
 # tekton-buildah-policy
-#   make run     lint examples/ with the CLI and show what --fix would change in one bad
-#                example (make run-policy: through policy.wasm instead)
+#   make run     lint examples/ with the CLI, show what --fix would change in one bad
+#                example, then evaluate the same files through policy.wasm (policy-run)
 #   make test    everything CI runs: format, lint, unit, fixture, corpus and e2e tests, the
 #                unsafe code under Miri, the playground's tests in Node.js and headless
 #                Chromium, and a fuzz smoke test
