@@ -9,8 +9,8 @@
 //! (the quick host `make run` uses), re-exported here: both hosts send the same bytes.
 
 pub use policy_run::{
-    Response, SettingsResponse, admission_request, default_wasm, repo_root, validate_payload,
-    yaml_documents, yaml_each,
+    Response, SettingsResponse, admission_request, default_wasm, read_module, repo_root,
+    validate_payload, yaml_documents, yaml_each,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -50,13 +50,7 @@ pub struct Limits {
 impl Policy {
     /// Compiles the module once, as policy-server does at boot.
     pub fn load(path: &Path) -> Result<Policy, String> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            format!(
-                "cannot read {}: {e} (build it with `make policy.wasm`)",
-                path.display()
-            )
-        })?;
-        Policy::from_bytes(&bytes)
+        Policy::from_bytes(&read_module(path)?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Policy, String> {

@@ -50,6 +50,16 @@ pub fn default_wasm() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("policy.wasm"))
 }
 
+/// The bytes of a policy module, or what to do when there are none.
+pub fn read_module(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (build it with `make policy.wasm`)",
+            path.display()
+        )
+    })
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
@@ -60,13 +70,7 @@ pub fn repo_root() -> PathBuf {
 
 impl Policy {
     pub fn load(path: &Path) -> Result<Policy, String> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            format!(
-                "cannot read {}: {e} (build it with `make policy.wasm`)",
-                path.display()
-            )
-        })?;
-        Policy::from_bytes(&bytes)
+        Policy::from_bytes(&read_module(path)?)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Policy, String> {
