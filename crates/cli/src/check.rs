@@ -43,6 +43,8 @@ pub struct FileResult {
     /// does not hold (see `across`).
     pub defines: Vec<RefKey>,
     pub missing: Vec<RefKey>,
+    /// What the file's objects name (see `TextReport::names`).
+    pub names: Vec<RefKey>,
 }
 
 /// What fixing did to one file.
@@ -169,6 +171,7 @@ fn check_input(input: &Input, settings: &Settings, mode: &Mode, buf: &mut Vec<u8
             fix: None,
             defines: Vec::new(),
             missing: Vec::new(),
+            names: Vec::new(),
         },
     };
     result.input = Some(input.clone());
@@ -193,6 +196,7 @@ pub fn check_bytes(name: String, bytes: &[u8], settings: &Settings, mode: &Mode)
                 fix: None,
                 defines: Vec::new(),
                 missing: Vec::new(),
+                names: Vec::new(),
                 findings: Vec::new(),
                 errors: vec![FileError {
                     line,
@@ -221,6 +225,7 @@ pub fn check_text(name: String, text: &str, settings: &Settings, keep_text: bool
         fix: None,
         defines: report.defines,
         missing: report.missing,
+        names: report.names,
     }
 }
 
@@ -241,6 +246,7 @@ pub fn fix_file(
         errors: file_errors(fixed.report.errors),
         defines: fixed.report.defines,
         missing: fixed.report.missing,
+        names: fixed.report.names,
         fix: Some(FileFix {
             original: text.to_string(),
             applied: fixed.applied,

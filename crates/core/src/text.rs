@@ -132,6 +132,10 @@ pub struct TextReport {
     pub missing: Vec<RefKey>,
     /// The objects of the text a reference can name (Tasks, Pipelines, …).
     pub defines: Vec<RefKey>,
+    /// What the text's objects name (runs, Pipelines, steps), for gathering what a run
+    /// needs across texts without reading them again; a key of an object without a
+    /// namespace has none (the reader supplies it).
+    pub names: Vec<RefKey>,
 }
 
 impl TextReport {
@@ -248,6 +252,7 @@ pub(crate) fn check_documents<'t>(
     {
         let mut own = Index::new("among the documents of this file");
         for d in loaded.iter().flatten() {
+            report.names.extend(crate::refs::named_by(&d.value, None));
             if let Some((kind, namespace, name)) = indexable(&d.value) {
                 own.add(&d.value);
                 report.defines.push(RefKey {
