@@ -13,7 +13,7 @@
 //! bound only when it runs — nothing yet.
 
 mod mounts;
-mod paths;
+pub(crate) mod paths;
 mod storage_conf;
 
 pub use mounts::{Landing, Mount, MountOf, land, mounts};

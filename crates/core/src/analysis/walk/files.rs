@@ -64,17 +64,7 @@ pub(crate) fn normalize(path: &str, cwd: Option<&str>) -> String {
     if !path.starts_with('/') || !(path.contains("/.") || path.contains("//")) {
         return path;
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    crate::placement::paths::normalize(&path)
 }
 
 /// Standard base64 (RFC 4648) with padding; blanks are ignored. `None` if it is not base64.
