@@ -48,7 +48,6 @@ pub fn resolve(results: &mut [FileResult], settings: &Settings) {
         .filter_map(|i| Some((i, text_of(&results[i])?)))
         .collect();
     let docs = parse_all(&texts);
-    let names: Vec<String> = results.iter().map(|r| r.name.clone()).collect();
     // The checks again, on every core as in the first pass; each thread with its own index
     // over the same documents (building one is cheap next to a check).
     let jobs: Vec<(usize, String)> = needing
@@ -59,6 +58,7 @@ pub fn resolve(results: &mut [FileResult], settings: &Settings) {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len());
+    let files: &[FileResult] = results;
     let reports: Vec<(usize, TextReport)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -69,7 +69,7 @@ pub fn resolve(results: &mut [FileResult], settings: &Settings) {
                             index.add(&d.value);
                         }
                     }
-                    let locate = |r: &Related| locate_in(&docs, &names, r);
+                    let locate = |r: &Related| locate_in(&docs, files, r);
                     let elsewhere = Elsewhere::Objects {
                         resolver: &index,
                         locate: &locate,
@@ -120,7 +120,7 @@ fn parse_all(texts: &[(usize, String)]) -> Vec<(usize, Vec<Result<Document<'_>, 
 /// Where a related place is, among the documents of the files at hand.
 fn locate_in(
     docs: &[(usize, Vec<Result<Document<'_>, YamlError>>)],
-    names: &[String],
+    files: &[FileResult],
     r: &Related,
 ) -> Option<RelatedLocation> {
     docs.iter().find_map(|(i, file_docs)| {
@@ -129,7 +129,7 @@ fn locate_in(
             .enumerate()
             .filter_map(|(n, d)| d.as_ref().ok().map(|d| (n + 1, d)));
         locate_related(readable, r).map(|mut at| {
-            at.file = Some(names[*i].clone());
+            at.file = Some(files[*i].name.clone());
             at
         })
     })
