@@ -116,6 +116,10 @@ impl Env<'_> {
     }
 }
 
+/// A call's paths: its storage root, and its temporary directory when it copies images. Kept
+/// inline: the rules run last, and whatever they allocate is the policy's peak memory.
+pub type CallPaths<T> = smallvec::SmallVec<[T; 2]>;
+
 /// The storage root of one buildah call, and its temporary directory when it copies images.
 /// `initial` is what the container's `env` sets ([`crate::analysis::Analysis::initial_env`]).
 pub fn call_paths(
@@ -123,12 +127,13 @@ pub fn call_paths(
     initial: &[(PlacementVar, EnvValue)],
     user: User,
     mounts: &[Mount<'_, '_>],
-) -> Vec<BuildPath> {
+) -> CallPaths<BuildPath> {
     let env = Env {
         call: &inv.env,
         initial,
     };
-    let mut paths = vec![storage_root(inv, &env, user, mounts)];
+    let mut paths = CallPaths::new();
+    paths.push(storage_root(inv, &env, user, mounts));
     if inv
         .call
         .command_name()
@@ -190,22 +195,21 @@ fn storage_root(
             (user_conf.map(|p| (p, "the user's")), "graphroot")
         }
     };
-    let candidates: Vec<(String, &str, &str)> = match conf {
-        Some((p, by)) => vec![(p, by, key)],
-        None => Vec::new(),
-    }
-    .into_iter()
-    .chain(std::iter::once((
-        SYSTEM_CONF.to_string(),
+    let system = (
+        Cow::Borrowed(SYSTEM_CONF),
         "the system",
         if user == User::Root {
             "graphroot"
         } else {
             "rootless_storage_path"
         },
-    )))
-    .collect();
+    );
+    let candidates = conf
+        .map(|(p, by)| (Cow::Owned(p), by, key))
+        .into_iter()
+        .chain(std::iter::once(system));
     for (conf_path, named_by, key) in candidates {
+        let conf_path: &str = &conf_path;
         let explicit = named_by.starts_with('`');
         if let Some(written) = env.call.confs.iter().find(|w| w.path == conf_path) {
             let roots: Vec<ConfRoot> = written.contents.iter().map(|t| root_in(t, key)).collect();
@@ -248,9 +252,9 @@ fn storage_root(
         // what the Task writes (which `confs` has).
         if let Some(m) = mounts
             .iter()
-            .filter(|m| m.at != "/" && contains(&m.at, &conf_path))
+            .filter(|m| m.at != "/" && contains(&m.at, conf_path))
             .max_by_key(|m| m.at.len())
-            && supplies(m, &conf_path)
+            && supplies(m, conf_path)
         {
             return undecided(
                 format!(
@@ -390,21 +394,21 @@ pub fn verdict(path: &BuildPath, landing: &Landing<'_, '_, '_>) -> Verdict {
 /// A call's paths with where they land.
 pub struct CallPlacement<'i, 'm, 't, 'v> {
     pub inv: &'i Invocation,
-    pub paths: Vec<(BuildPath, Landing<'m, 't, 'v>)>,
+    pub paths: CallPaths<(BuildPath, Landing<'m, 't, 'v>)>,
 }
 
-/// The placements of every storage-opening buildah call of a container.
+/// The placements of every storage-opening buildah call of a container, one call at a time.
 pub fn container_placements<'i, 'm, 't, 'v>(
-    task: &TaskContext<'_, 'v>,
+    task: &'i TaskContext<'_, 'v>,
     c: &'i ContainerContext<'_, 'v>,
     mounts: &'m [Mount<'t, 'v>],
-) -> Vec<CallPlacement<'i, 'm, 't, 'v>> {
+) -> impl Iterator<Item = CallPlacement<'i, 'm, 't, 'v>> {
     let user = user_of(task, c);
     c.analysis
         .invocations
         .iter()
         .filter(|inv| inv.call.kind == CallKind::Command && inv.call.touches_storage())
-        .map(|inv| CallPlacement {
+        .map(move |inv| CallPlacement {
             inv,
             paths: call_paths(inv, &c.analysis.initial_env, user, mounts)
                 .into_iter()
@@ -421,7 +425,6 @@ pub fn container_placements<'i, 'm, 't, 'v>(
                 })
                 .collect(),
         })
-        .collect()
 }
 
 /// The storage drivers' layer directories below a storage root.
@@ -433,14 +436,25 @@ fn layer_mount<'m, 't, 'v>(
     root: &PathValue,
     mounts: &'m [Mount<'t, 'v>],
 ) -> Option<(String, &'m Mount<'t, 'v>)> {
-    let root = match (root, landing) {
-        (PathValue::Abs { path, known }, _) if *known == path.len() => path.clone(),
-        (PathValue::Workspace { rest, .. }, Landing::Mount(ws)) => format!("{}{rest}", ws.at),
+    // The root is `head` followed by `tail`; compared piece by piece, since nearly every
+    // root has no such mount and building the candidate paths would cost more than the rest
+    // of the placement.
+    let (head, tail) = match (root, landing) {
+        (PathValue::Abs { path, known }, _) if *known == path.len() => (path.as_str(), ""),
+        (PathValue::Workspace { rest, .. }, Landing::Mount(ws)) => (&*ws.at, rest.as_str()),
         _ => return None,
     };
+    let tail = tail.trim_end_matches('/');
+    let head = if tail.is_empty() {
+        head.trim_end_matches('/')
+    } else {
+        head
+    };
     LAYER_DIRS.iter().find_map(|d| {
-        let dir = format!("{}/{d}", root.trim_end_matches('/'));
-        mounts.iter().find(|m| m.at == dir).map(|m| (dir, m))
+        let m = mounts
+            .iter()
+            .find(|m| paths::is_joined(&m.at, &[head, tail, "/", d]))?;
+        Some((m.at.to_string(), m))
     })
 }
 

@@ -2,7 +2,7 @@
 //! task's volumes or the run's pod template, the task's workspaces (at `/workspace/<name>`, their
 //! `mountPath`, or a step's own), and the directories Tekton mounts itself.
 
-use super::paths::{PathValue, contains, normalize};
+use super::paths::{PathValue, contains, contains_joined, normalize, normalize_owned};
 use crate::engine::{ContainerContext, TaskContext};
 use crate::tekton::{Backing, Volume, VolumeMount, WorkspaceBinding, WorkspaceDecl};
 use std::borrow::Cow;
@@ -74,7 +74,7 @@ pub fn mounts<'t, 'v>(
     for decl in &storage.workspaces {
         let at = match own.and_then(|list| list.iter().find(|w| w.name == decl.name)) {
             Some(w) => match w.mount_path {
-                Some(p) if !p.is_empty() => p.to_string(),
+                Some(p) if !p.is_empty() => normalize(p),
                 _ => decl.mount_path(),
             },
             None if isolated(decl.name) => continue,
@@ -82,7 +82,7 @@ pub fn mounts<'t, 'v>(
         };
         let binding = storage.run.as_ref().and_then(|r| r.binding(decl.name));
         out.push(Mount {
-            at: normalize(&at).into(),
+            at: normalize_owned(at).into(),
             of: MountOf::Workspace(decl, binding),
             in_run: !decl.read_only && binding.is_some_and(|b| b.volume.is_some()),
         });
@@ -114,10 +114,26 @@ pub fn land<'m, 't, 'v>(
     mounts: &'m [Mount<'t, 'v>],
     task: &TaskContext<'_, 'v>,
 ) -> Landing<'m, 't, 'v> {
-    let (path, known) = match path {
+    // The path is `head` followed by `tail`, matched without joining them: this runs for
+    // every path of every call, and most land under a workspace.
+    let (head, tail) = match path {
         PathValue::Unknown(why) => return Landing::Unknown(why.clone()),
         PathValue::InImage => return Landing::ContainerFs,
-        PathValue::Abs { path, known } => (path.clone(), *known),
+        PathValue::Abs { path, known } => {
+            let certain = &path[..(*known).min(path.len())];
+            // A mount below the part that is known may or may not hold the path.
+            if certain.len() < path.len()
+                && let Some(m) = mounts
+                    .iter()
+                    .find(|m| m.at.len() > certain.len() && contains(certain, &m.at))
+            {
+                return Landing::Unknown(format!(
+                    "`{path}` may or may not be under the mount at `{}`",
+                    m.at
+                ));
+            }
+            (certain, "")
+        }
         PathValue::Workspace { name, rest } => {
             let workspace = mounts
                 .iter()
@@ -130,26 +146,12 @@ pub fn land<'m, 't, 'v>(
                     format!("the task declares no workspace `{name}`")
                 });
             };
-            let path = format!("{}{rest}", ws.at);
-            let known = path.len();
-            (path, known)
+            (&*ws.at, rest.as_str())
         }
     };
-    let certain = &path[..known.min(path.len())];
-    // A mount below the part that is known may or may not hold the path.
-    if known < path.len()
-        && let Some(m) = mounts
-            .iter()
-            .find(|m| m.at.len() > certain.len() && contains(certain, &m.at))
-    {
-        return Landing::Unknown(format!(
-            "`{path}` may or may not be under the mount at `{}`",
-            m.at
-        ));
-    }
     match mounts
         .iter()
-        .filter(|m| contains(&m.at, certain))
+        .filter(|m| contains_joined(&m.at, head, tail))
         .max_by_key(|m| m.at.len())
     {
         Some(m) => Landing::Mount(m),

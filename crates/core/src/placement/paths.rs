@@ -25,12 +25,25 @@ impl PathValue {
             return PathValue::Unknown("the path is empty".into());
         }
         if let Some(rest) = text.strip_prefix("$(workspaces.")
-            && let Some(end) = rest.find(".path)")
+            && let Some(end) = workspace_path_end(rest)
         {
             let name = &rest[..end];
             let after = &rest[end + ".path)".len()..];
-            if !name.is_empty() && !name.contains(['.', '$', ')']) {
-                if after.is_empty() || after.starts_with('/') {
+            if !name.is_empty() && !name.bytes().any(|b| matches!(b, b'.' | b'$' | b')')) {
+                if after.is_empty() || after == "/" {
+                    return PathValue::Workspace {
+                        name: name.to_string(),
+                        rest: String::new(),
+                    };
+                }
+                if is_normal(after) {
+                    // Nothing to resolve, so nothing climbs out either (the usual case).
+                    return PathValue::Workspace {
+                        name: name.to_string(),
+                        rest: after.to_string(),
+                    };
+                }
+                if after.starts_with('/') {
                     let rest = normalize(after);
                     if !climbs_out(after) {
                         return PathValue::Workspace {
@@ -75,6 +88,16 @@ impl PathValue {
     }
 }
 
+/// Where `.path)` starts in `rest` (what follows `$(workspaces.`): `rest.find(".path)")`,
+/// with a quick look at the first `)` first, which is nearly always the one.
+fn workspace_path_end(rest: &str) -> Option<usize> {
+    let close = rest.find(')')?;
+    match rest[..close].strip_suffix(".path") {
+        Some(name) => Some(name.len()),
+        None => rest.find(".path)"),
+    }
+}
+
 /// `$(params.X)`, `${VAR}` or `$VAR` at the start of a text, for messages.
 fn leading_reference(text: &str) -> &str {
     let b = text.as_bytes();
@@ -93,6 +116,9 @@ fn leading_reference(text: &str) -> &str {
 
 /// Removes `.` segments, repeated and trailing slashes, and resolves `..` (never above `/`).
 pub fn normalize(path: &str) -> String {
+    if is_normal(path) {
+        return path.to_string();
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -112,6 +138,34 @@ pub fn normalize(path: &str) -> String {
         out.push_str(p);
     }
     out
+}
+
+/// [`normalize`], keeping `path` itself when it is already normal.
+pub fn normalize_owned(path: String) -> String {
+    if is_normal(&path) {
+        path
+    } else {
+        normalize(&path)
+    }
+}
+
+/// Whether `normalize` would return `path` unchanged (most paths written in a Task).
+fn is_normal(path: &str) -> bool {
+    let b = path.as_bytes();
+    if b == b"/" {
+        return true;
+    }
+    if b.first() != Some(&b'/') || b.last() == Some(&b'/') {
+        return false;
+    }
+    // No empty, `.` or `..` segment after any slash.
+    !b.iter().enumerate().any(|(i, &c)| {
+        c == b'/'
+            && matches!(
+                &b[i + 1..],
+                [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..]
+            )
+    })
 }
 
 /// Whether a relative path's `..` segments lead above where it starts.
@@ -138,6 +192,31 @@ pub fn contains(dir: &str, path: &str) -> bool {
         || path
             .strip_prefix(dir)
             .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+}
+
+/// [`contains`] for the path `head` followed by `tail`, without joining them.
+pub fn contains_joined(dir: &str, head: &str, tail: &str) -> bool {
+    let after = match head.strip_prefix(dir) {
+        Some("") => tail,
+        Some(r) => r,
+        None => match dir.strip_prefix(head).and_then(|d| tail.strip_prefix(d)) {
+            Some(r) => r,
+            None => return dir == "/",
+        },
+    };
+    dir == "/" || after.is_empty() || after.starts_with('/')
+}
+
+/// Whether `text` is the concatenation of `parts`.
+pub fn is_joined(text: &str, parts: &[&str]) -> bool {
+    let mut left = text;
+    for p in parts {
+        match left.strip_prefix(p) {
+            Some(r) => left = r,
+            None => return false,
+        }
+    }
+    left.is_empty()
 }
 
 #[cfg(test)]
@@ -198,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn the_workspace_reference_ends_at_the_first_path_suffix() {
+        for rest in [
+            "source.path)/x",
+            "source.path)",
+            "a)b.path)",
+            "source.path",
+            "x.paths)/y.path)",
+            ")",
+            "",
+        ] {
+            assert_eq!(workspace_path_end(rest), rest.find(".path)"), "{rest}");
+        }
+    }
+
+    #[test]
     fn containment_is_by_whole_segments() {
         assert!(contains(
             "/var/lib/containers",
@@ -208,5 +302,50 @@ mod tests {
         assert!(contains("/", "/x"));
         assert_eq!(normalize("/a/./b/../c"), "/a/c");
         assert_eq!(normalize("/../x"), "/x");
+        for (path, normal) in [
+            ("/", "/"),
+            ("", "/"),
+            ("a/b", "/a/b"),
+            ("/a/b/", "/a/b"),
+            ("/a//b", "/a/b"),
+            ("/a/./b", "/a/b"),
+            ("/a/b/..", "/a"),
+            ("/a/.b/..c", "/a/.b/..c"),
+            ("/a/.", "/a"),
+            ("/a/..", "/"),
+            ("/./a", "/a"),
+            ("/../a", "/a"),
+            ("/a/../b", "/b"),
+            ("//", "/"),
+            ("/.x/..y/...", "/.x/..y/..."),
+        ] {
+            assert_eq!(normalize(path), normal, "{path}");
+            assert_eq!(is_normal(path), path == normal, "{path}");
+        }
+    }
+
+    #[test]
+    fn containment_of_a_joined_path_is_containment_of_the_join() {
+        let texts = [
+            "", "/", "/a", "/a/", "/ab", "/a/b", "/a/bc", "/ab/c", "a", "b", "/b", "/c", "//",
+        ];
+        for dir in texts {
+            for head in texts {
+                for tail in texts {
+                    let joined = format!("{head}{tail}");
+                    assert_eq!(
+                        contains_joined(dir, head, tail),
+                        contains(dir, &joined),
+                        "dir {dir:?}, head {head:?}, tail {tail:?}"
+                    );
+                    assert!(is_joined(&joined, &[head, tail]));
+                    assert_eq!(
+                        is_joined(dir, &[head, tail]),
+                        dir == joined,
+                        "{dir:?} = {head:?} + {tail:?}"
+                    );
+                }
+            }
+        }
     }
 }

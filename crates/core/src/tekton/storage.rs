@@ -120,7 +120,7 @@ impl WorkspaceDecl<'_> {
     pub fn mount_path(&self) -> String {
         match self.mount_path {
             Some(p) if !p.is_empty() => p.to_string(),
-            _ => format!("/workspace/{}", self.name),
+            _ => ["/workspace/", self.name].concat(),
         }
     }
 }
