@@ -133,39 +133,23 @@ impl Walker<'_, '_> {
     /// The placement variables as the script sees them now, with this command's assignments
     /// when `for_command`.
     pub(super) fn placement_env(&self, for_command: bool) -> Vec<(PlacementVar, EnvValue)> {
-        let mut out = Vec::new();
-        for (i, name) in PLACEMENT_VARS.iter().enumerate() {
-            let override_ = for_command
-                .then(|| {
-                    self.env
-                        .command
-                        .iter()
-                        .rev()
-                        .find(|(v, _)| *v as usize == i)
-                })
-                .flatten();
-            let var = match override_ {
-                Some((_, var)) => Some(var),
-                None if self.env.exported & (1 << i) != 0 => self.vars.get(*name),
-                None => None,
-            };
-            let value = match var {
-                None => continue,
-                Some(Var::Known(fields)) => match fields.as_slice() {
-                    [] => continue,
-                    [one] => EnvValue::Value(one.clone()),
-                    _ => EnvValue::Unknown(format!("`{name}` holds several words")),
-                },
-                Some(Var::Choice(_)) => {
-                    EnvValue::Unknown(format!("`{name}` is set differently on different paths"))
-                }
-                Some(Var::Unknown) => {
-                    EnvValue::Unknown(format!("`{name}` is only known when the step runs"))
-                }
-            };
-            out.push((PLACEMENT[i], value));
+        PLACEMENT
+            .iter()
+            .filter_map(|&var| Some((var, env_value(var, self.current(var, for_command)?)?)))
+            .collect()
+    }
+
+    /// The variable as a command run now sees it (`None`: not in its environment).
+    fn current(&self, var: PlacementVar, for_command: bool) -> Option<&Var> {
+        let i = var as usize;
+        let override_ = for_command
+            .then(|| self.env.command.iter().rev().find(|(v, _)| *v == var))
+            .flatten();
+        match override_ {
+            Some((_, value)) => Some(value),
+            None if self.env.exported & (1 << i) != 0 => self.vars.get(PLACEMENT_VARS[i]),
+            None => None,
         }
-        out
     }
 
     /// What a buildah call run now sees: what differs from the container's own `env`
@@ -176,13 +160,25 @@ impl Walker<'_, '_> {
             ..CallEnv::default()
         };
         let initial = &self.out.initial_env;
-        let now = self.placement_env(true);
         for var in PLACEMENT {
             let before = initial.iter().find(|(v, _)| *v == var).map(|(_, e)| e);
-            let after = now.iter().find(|(v, _)| *v == var).map(|(_, e)| e);
-            if before != after {
-                env.vars
-                    .push((var, after.cloned().unwrap_or(EnvValue::Unset)));
+            let now = self.current(var, true);
+            // Compared in place: this runs at every call, and nearly always finds the value
+            // the container started with.
+            let unchanged = match (before, now) {
+                (Some(EnvValue::Value(b)), Some(Var::Known(fields))) => {
+                    fields.len() == 1 && fields[0] == *b
+                }
+                (None, None) => true,
+                (None, Some(Var::Known(fields))) => fields.is_empty(),
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            let after = now.and_then(|v| env_value(var, v));
+            if before != after.as_ref() {
+                env.vars.push((var, after.unwrap_or(EnvValue::Unset)));
             }
         }
         for (path, w) in self.files.iter() {
@@ -198,4 +194,20 @@ impl Walker<'_, '_> {
         env.confs.sort_by(|a, b| a.path.cmp(&b.path));
         env
     }
+}
+
+/// A variable's value as buildah receives it (`None`: not in its environment).
+fn env_value(var: PlacementVar, value: &Var) -> Option<EnvValue> {
+    let name = var.name();
+    Some(match value {
+        Var::Known(fields) => match fields.as_slice() {
+            [] => return None,
+            [one] => EnvValue::Value(one.clone()),
+            _ => EnvValue::Unknown(format!("`{name}` holds several words")),
+        },
+        Var::Choice(_) => {
+            EnvValue::Unknown(format!("`{name}` is set differently on different paths"))
+        }
+        Var::Unknown => EnvValue::Unknown(format!("`{name}` is only known when the step runs")),
+    })
 }
