@@ -131,14 +131,25 @@ fn next_positional(argv: &[Field], mut i: usize, opaque: &mut Vec<usize>) -> Opt
     None
 }
 
+/// The most options one argument can be: one long option, or one per letter of a cluster of
+/// short ones (`-qt`).
+fn options_in(arg: &str) -> usize {
+    match arg.strip_prefix('-') {
+        Some("-") | Some("") | None => 0,
+        Some(long) if long.starts_with('-') => 1,
+        Some(short) => short.chars().count(),
+    }
+}
+
 /// Reads a buildah command line (the arguments after the program name).
 pub fn parse_call(argv: &[Field]) -> BuildahCall {
     let mut call = BuildahCall {
         kind: CallKind::NoCommand,
         command: None,
         command_words: Vec::new(),
-        // Every argument is at most one option: no growing and copying on long command lines.
-        options: Vec::with_capacity(argv.len()),
+        // Room for every option the arguments can hold, counted first: no growing and
+        // copying on long command lines, and no room for the positional arguments either.
+        options: Vec::with_capacity(argv.iter().map(|f| options_in(&f.text)).sum()),
         positionals: Vec::new(),
         opaque: Vec::new(),
     };

@@ -19,6 +19,13 @@ pub struct Reader<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
+    /// The entries of the objects being read, innermost last, and the items of the arrays:
+    /// each object or array is then allocated once, at its exact size. Growing its own `Vec`
+    /// instead would copy it at every doubling, since its values are allocated while it
+    /// grows, and in the policy's bump allocator every copy left behind stays in use until
+    /// the request ends (a fresh instance pays for each page it touches).
+    entries: Vec<(Cow<'a, str>, Value<'a>)>,
+    items: Vec<Value<'a>>,
 }
 
 impl<'a> Reader<'a> {
@@ -27,6 +34,8 @@ impl<'a> Reader<'a> {
             text,
             pos: 0,
             depth: 0,
+            entries: Vec::new(),
+            items: Vec::new(),
         }
     }
 
@@ -68,20 +77,23 @@ impl<'a> Reader<'a> {
         self.ws();
         match self.peek()? {
             b'{' => {
-                let mut entries = Vec::new();
+                let start = self.entries.len();
                 self.object(|key, r| {
-                    entries.push((key, r.value()?));
+                    let value = r.value()?;
+                    r.entries.push((key, value));
                     Some(())
                 })?;
+                let entries = self.entries.drain(start..).collect();
                 Some(Value::Object(Map { entries }))
             }
             b'[' => {
-                let mut items = Vec::new();
+                let start = self.items.len();
                 self.array(|r| {
-                    items.push(r.value()?);
+                    let item = r.value()?;
+                    r.items.push(item);
                     Some(())
                 })?;
-                Some(Value::Array(items))
+                Some(Value::Array(self.items.drain(start..).collect()))
             }
             b'"' => self.string().map(Value::String),
             b't' => self.literal("true").map(|()| Value::Bool(true)),

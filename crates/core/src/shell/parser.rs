@@ -25,6 +25,7 @@ pub fn parse(src: &str) -> Script {
         pending: Vec::new(),
         errors: Vec::new(),
         in_backtick: false,
+        words: Vec::new(),
     };
     let mut body = Vec::new();
     loop {
@@ -71,6 +72,11 @@ struct Parser<'a> {
     pending: Vec<(usize, Vec<u8>)>,
     errors: Vec<ParseError>,
     in_backtick: bool,
+    /// The words of the simple commands being read, innermost last (a command substitution
+    /// inside a word starts another): each command's list is then allocated once, at its
+    /// exact size, rather than grown and copied while its words allocate their parts (see
+    /// `json::read::Reader` for why that matters to the policy).
+    words: Vec<Word>,
 }
 
 const fn is_meta(b: u8) -> bool {
@@ -813,12 +819,13 @@ impl<'a> Parser<'a> {
             span: Span::default(),
         };
         let mut declaration = false;
+        let base = self.words.len();
         loop {
             self.skip_blanks();
             let Some(b) = self.peek() else { break };
             if (b == b'<' || b == b'>') && self.byte_at(self.pos + 1) == Some(b'(') {
                 let w = self.read_word();
-                simple.words.push(w);
+                self.words.push(w);
                 continue;
             }
             if let Some(r) = self.try_redir() {
@@ -826,14 +833,15 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if b == b'(' {
-                if simple.words.len() == 1 && simple.assigns.is_empty() {
+                if self.words.len() == base + 1 && simple.assigns.is_empty() {
                     // `name () compound`: a function definition.
                     let save = self.pos;
                     self.pos += 1;
                     self.skip_blanks();
                     if self.peek() == Some(b')') {
                         self.pos += 1;
-                        let name_span = simple.words[0].span;
+                        let name_span = self.words[base].span;
+                        self.words.truncate(base);
                         let name = text(&self.s[name_span.start as usize..name_span.end as usize]);
                         self.parse_function_body(out, name, start);
                         return;
@@ -855,7 +863,7 @@ impl<'a> Parser<'a> {
             if b == b'`' && self.in_backtick {
                 break;
             }
-            if (simple.words.is_empty() || declaration)
+            if (self.words.len() == base || declaration)
                 && let Some(assign) = self.try_assignment()
             {
                 simple.assigns.push(assign);
@@ -867,11 +875,12 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 continue;
             }
-            if simple.words.is_empty() {
+            if self.words.len() == base {
                 declaration = is_declaration(w.span.text_bytes(self.s));
             }
-            simple.words.push(w);
+            self.words.push(w);
         }
+        simple.words = self.words.drain(base..).collect();
         simple.span = Span::new(start, self.pos);
         if !simple.words.is_empty() || !simple.assigns.is_empty() || !simple.redirs.is_empty() {
             out.push(Stmt::Simple(simple));

@@ -457,6 +457,9 @@ impl<'v> Reader<'v> {
                 continue;
             };
             let list_path = field_path(&path, key);
+            // Exactly as many as written: a container is large, and a `Vec`'s first
+            // allocation holds four.
+            out.reserve_exact(list.len());
             for (i, item) in list.iter().enumerate() {
                 let item_path = index_path(&list_path, i);
                 match item.as_object() {
@@ -477,6 +480,10 @@ impl<'v> Reader<'v> {
                 }
             }
         }
+        // Nearly every object has one spec, and a `Vec`'s first allocation holds four.
+        if self.specs.is_empty() {
+            self.specs.reserve_exact(1);
+        }
         self.specs.push(TaskSpec {
             path,
             params,
@@ -492,6 +499,10 @@ impl<'v> Reader<'v> {
     fn step_action(&mut self, spec: &'v Map<'v>) {
         let params = self.params(spec, "spec");
         let step = self.container(spec, Role::StepAction, 0, "spec".into());
+        // Nearly every object has one spec, and a `Vec`'s first allocation holds four.
+        if self.specs.is_empty() {
+            self.specs.reserve_exact(1);
+        }
         self.specs.push(TaskSpec {
             path: "spec".into(),
             params,
