@@ -303,14 +303,16 @@ fn compare_flags(command: &str, table: &[Flag], version: (u32, u32), problems: &
             problems.push(format!("{who}: --{} is listed twice", flag.long));
         }
         let in_help = help.get(flag.long);
-        match (available(flag.since, version), in_help) {
+        match (available(flag.since(), version), in_help) {
             (true, None) => problems.push(format!(
                 "{who}: --{} (since {:?}) is in the table but not in --help",
-                flag.long, flag.since
+                flag.long,
+                flag.since()
             )),
             (false, Some(_)) => problems.push(format!(
                 "{who}: --{} is marked since {:?} but this buildah already lists it",
-                flag.long, flag.since
+                flag.long,
+                flag.since()
             )),
             _ => {}
         }
@@ -323,10 +325,11 @@ fn compare_flags(command: &str, table: &[Flag], version: (u32, u32), problems: &
             ));
             continue;
         };
-        if flag.short != listed.short {
+        if flag.short() != listed.short {
             problems.push(format!(
                 "{who}: --{long}: short form in table {:?}, in --help {:?}",
-                flag.short, listed.short
+                flag.short(),
+                listed.short
             ));
         }
         if flag.takes_value != listed.takes_value() {
@@ -372,13 +375,13 @@ fn takes_value_matches_the_parser() {
                     .any(|c| c.name == *name && available(c.since, version))
         });
     for (command, flags) in all {
-        for flag in flags.iter().filter(|f| available(f.since, version)) {
+        for flag in flags.iter().filter(|f| available(f.since(), version)) {
             probes.push((
                 command.to_string(),
                 format!("--{}", flag.long),
                 flag.takes_value,
             ));
-            if let Some(short) = flag.short {
+            if let Some(short) = flag.short() {
                 probes.push((command.to_string(), format!("-{short}"), flag.takes_value));
             }
         }

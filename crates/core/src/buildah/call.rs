@@ -92,7 +92,7 @@ fn long_flag<'f>(flags: &'f [Flag], name: &str) -> Option<&'f Flag> {
 }
 
 fn short_flag(flags: &[Flag], c: char) -> Option<&Flag> {
-    flags.iter().find(|f| f.short == Some(c))
+    flags.iter().find(|f| f.short() == Some(c))
 }
 
 /// Index of the next non-option argument from `i`, skipping options the way cobra's

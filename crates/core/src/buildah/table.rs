@@ -35,17 +35,47 @@
 //! table therefore records `takes_value: false` for them.
 
 /// One option, as `buildah <command> --help` lists it.
+///
+/// Kept to 12 bytes on wasm32 (a `&str`, then one byte each): the tables hold nearly 500
+/// options, and with an `Option<char>` and an `Option<&str>` they took twice that. The
+/// policy's read-only data is then small enough for what every request reads of it to stay
+/// within the first 64 KiB, which a fresh instance maps with one page fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flag {
     /// Long name without the leading dashes, e.g. `"format"`.
     pub long: &'static str,
-    /// One-letter short form, e.g. `Some('f')`.
-    pub short: Option<char>,
+    /// One-letter short form (ASCII), 0 for none: see [`Flag::short`].
+    short: u8,
     /// True when the option takes a value (`--format oci` / `--format=oci`); false for booleans,
     /// which only take a value in the `--flag=value` form.
     pub takes_value: bool,
+    /// 0 when buildah 1.28.2 has it, else 1 + the index in [`RELEASES`] of the release that
+    /// added it: see [`Flag::since`].
+    since: u8,
+}
+
+/// The releases after 1.28.2 that added options, for [`Flag::since`].
+const RELEASES: [&str; 15] = [
+    "1.29", "1.30", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37", "1.38", "1.39", "1.40", "1.41",
+    "1.42", "1.44", "1.45",
+];
+
+impl Flag {
+    /// One-letter short form, e.g. `Some('f')`.
+    pub const fn short(&self) -> Option<char> {
+        match self.short {
+            0 => None,
+            c => Some(c as char),
+        }
+    }
+
     /// `None` when buildah 1.28.2 has it; `Some("1.33")` when a later release added it.
-    pub since: Option<&'static str>,
+    pub const fn since(&self) -> Option<&'static str> {
+        match self.since {
+            0 => None,
+            i => Some(RELEASES[i as usize - 1]),
+        }
+    }
 }
 
 /// One subcommand (nested ones are written with a space: `"manifest push"`).
@@ -68,16 +98,17 @@ pub struct Command {
 const fn v(long: &'static str) -> Flag {
     Flag {
         long,
-        short: None,
+        short: 0,
         takes_value: true,
-        since: None,
+        since: 0,
     }
 }
 
 /// Option that takes a value and has a short form.
 const fn vs(long: &'static str, short: char) -> Flag {
+    assert!(short.is_ascii() && short != '\0');
     Flag {
-        short: Some(short),
+        short: short as u8,
         ..v(long)
     }
 }
@@ -92,8 +123,9 @@ const fn b(long: &'static str) -> Flag {
 
 /// Boolean option with a short form.
 const fn bs(long: &'static str, short: char) -> Flag {
+    assert!(short.is_ascii() && short != '\0');
     Flag {
-        short: Some(short),
+        short: short as u8,
         ..b(long)
     }
 }
@@ -101,11 +133,33 @@ const fn bs(long: &'static str, short: char) -> Flag {
 impl Flag {
     /// Marks an option that a release after 1.28.2 added.
     const fn added_in(self, release: &'static str) -> Flag {
-        Flag {
-            since: Some(release),
-            ..self
+        let mut i = 0;
+        while i < RELEASES.len() {
+            if eq(RELEASES[i].as_bytes(), release.as_bytes()) {
+                return Flag {
+                    since: i as u8 + 1,
+                    ..self
+                };
+            }
+            i += 1;
         }
+        panic!("a release missing from RELEASES")
     }
+}
+
+/// `a == b`, usable in a constant.
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Options of the `buildah` program itself (cobra persistent flags: accepted before the

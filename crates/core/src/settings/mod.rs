@@ -707,7 +707,7 @@ fn flag_requirement<'s>(
         all().find(|f| f.long == long)
     } else if let Some(short) = name.strip_prefix('-').filter(|s| s.chars().count() == 1) {
         let c = short.chars().next()?;
-        all().find(|f| f.short == Some(c))
+        all().find(|f| f.short() == Some(c))
     } else {
         p.push(format!(
             "{path}: `{spec}` is not an option; write it as `--name` or `--name=value`"
