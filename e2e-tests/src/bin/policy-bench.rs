@@ -86,6 +86,25 @@ fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {
     (at(0.5), at(0.99))
 }
 
+/// Minor page faults of this process so far (Linux): for a fresh instance, every page of
+/// linear memory it touches is one (or, for the module's read-only data, one per 64 KiB
+/// the kernel maps around a read).
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split(' ').nth(7)?.parse().ok()
+}
+
+/// Page faults per `validate` on a fresh instance, averaged over `n` calls.
+fn faults_per_call(policy: &Policy, payload: &[u8], n: usize) -> Option<f64> {
+    let before = minor_faults()?;
+    for _ in 0..n {
+        policy.call("validate", payload).expect("validate");
+    }
+    Some((minor_faults()? - before) as f64 / n as f64)
+}
+
 fn us(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e6)
 }
@@ -136,6 +155,7 @@ fn main() {
         "| request | bytes | verdict | fresh: ours p50 / p99 | fresh: no-op p50 / p99 | fresh ratio | warm: ours p50 / p99 | warm: no-op p50 / p99 | warm ratio |"
     );
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    let mut faults = Vec::new();
     for (name, file) in &o.cases {
         let docs = yaml_documents(file).unwrap_or_else(|e| panic!("{e}"));
         // The largest Tekton document of the file (or its first document).
@@ -176,6 +196,11 @@ fn main() {
             noop_host.call("validate", &payload).expect("validate");
             noop_warm.push(t.elapsed());
         }
+        faults.push((
+            name,
+            faults_per_call(&ours, &payload, 200),
+            faults_per_call(&noop, &payload, 200),
+        ));
         let (of, of99) = stats(ours_fresh);
         let (nf, nf99) = stats(noop_fresh);
         let (ow, ow99) = stats(ours_warm);
@@ -194,6 +219,14 @@ fn main() {
             us(nw99),
             ow.as_secs_f64() / nw.as_secs_f64(),
         );
+    }
+
+    println!("\n## Page faults per fresh instance (instantiate, `wapc_init`, `validate`)\n");
+    println!("| request | ours | no-op |");
+    println!("|---|---:|---:|");
+    for (name, ours, noop) in faults {
+        let show = |f: Option<f64>| f.map_or("n/a".into(), |f| format!("{f:.1}"));
+        println!("| {name} | {} | {} |", show(ours), show(noop));
     }
 
     println!("\n## Module\n");
