@@ -63,7 +63,7 @@ impl BuildahCall {
 
     /// Uses of the option with this long name, in order.
     pub fn uses<'a>(&'a self, long: &'a str) -> impl Iterator<Item = &'a OptionUse> + 'a {
-        self.options.iter().filter(move |o| o.long == long)
+        self.options.iter().filter(move |o| same(&o.long, long))
     }
 
     pub fn touches_storage(&self) -> bool {
@@ -75,7 +75,14 @@ impl BuildahCall {
 pub fn find_command(name: &str) -> Option<&'static Command> {
     COMMANDS
         .iter()
-        .find(|c| c.name == name || c.aliases.contains(&name))
+        .find(|c| same(c.name, name) || c.aliases.iter().any(|a| same(a, name)))
+}
+
+/// `a == b`, looking at the length and the first byte before comparing the rest: the
+/// tables are searched one entry at a time for every option of every call, and most
+/// entries differ in one of those.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 fn is_parent(name: &str) -> bool {
@@ -88,7 +95,7 @@ fn is_parent(name: &str) -> bool {
 }
 
 fn long_flag<'f>(flags: &'f [Flag], name: &str) -> Option<&'f Flag> {
-    flags.iter().find(|f| f.long == name)
+    flags.iter().find(|f| same(f.long, name))
 }
 
 fn short_flag(flags: &[Flag], c: char) -> Option<&Flag> {
