@@ -11,7 +11,7 @@
 #                playground page (web/index.html: serve web/ with any static server)
 
 CARGO ?= cargo
-SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
+SOURCES := $(shell find src crates -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock .cargo/config.toml build.rs \
 	$(wildcard docs/rules/*.md)
 
 .PHONY: all run run-cli run-policy test setup setup-test fmt lint unit e2e check-wasm-targets clean
@@ -148,10 +148,12 @@ fuzz: setup-fuzz
 setup-bench:
 	@scripts/setup.sh bench
 
-# The no-op waPC policy: the runtime's floor the benchmark compares against.
+# The no-op waPC policy: the runtime's floor the benchmark compares against, built with the
+# toolchain's defaults like most policies (an empty RUSTFLAGS overrides the Wasm flags of
+# .cargo/config.toml; built with them too, its floor moves by nothing measurable).
 NOOP_WASM := target/noop/wasm32-wasip1/release/noop_policy.wasm
 $(NOOP_WASM): bench/noop-policy/src/lib.rs bench/noop-policy/Cargo.toml bench/noop-policy/Cargo.lock | setup
-	cd bench/noop-policy && $(CARGO) build --locked --release --target wasm32-wasip1 \
+	cd bench/noop-policy && RUSTFLAGS= $(CARGO) build --locked --release --target wasm32-wasip1 \
 		--target-dir ../../target/noop
 
 # Prints Markdown tables: docs/performance.md is a copy of one run (with the machine).
