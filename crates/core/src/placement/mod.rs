@@ -16,7 +16,7 @@ mod mounts;
 pub(crate) mod paths;
 mod storage_conf;
 
-pub use mounts::{Landing, Mount, MountOf, land, mounts};
+pub use mounts::{Landing, Mount, MountOf, land, mounts, workspace_mount};
 pub use paths::PathValue;
 
 use crate::analysis::{CallEnv, EnvValue, Invocation, PlacementVar};
@@ -415,7 +415,7 @@ pub fn container_placements<'i, 'm, 't, 'v>(
                 .map(|mut p| {
                     let mut landing = land(&p.value, mounts, task);
                     if p.kind == PathKind::StorageRoot
-                        && let Some((dir, m)) = layer_mount(&landing, &p.value, mounts)
+                        && let Some((dir, m)) = layer_mount(&p.value, mounts)
                     {
                         // The layers, nearly all of a build's bytes, are on that mount.
                         p.origin = format!("{}; its layers in `{dir}`", p.origin).into();
@@ -432,16 +432,16 @@ const LAYER_DIRS: [&str; 3] = ["vfs/dir", "vfs", "overlay"];
 
 /// A mount below a storage root that holds its layers (`<root>/vfs/dir`), with its path.
 fn layer_mount<'m, 't, 'v>(
-    landing: &Landing<'m, 't, 'v>,
     root: &PathValue,
     mounts: &'m [Mount<'t, 'v>],
 ) -> Option<(String, &'m Mount<'t, 'v>)> {
     // The root is `head` followed by `tail`; compared piece by piece, since nearly every
     // root has no such mount and building the candidate paths would cost more than the rest
-    // of the placement.
-    let (head, tail) = match (root, landing) {
-        (PathValue::Abs { path, known }, _) if *known == path.len() => (path.as_str(), ""),
-        (PathValue::Workspace { rest, .. }, Landing::Mount(ws)) => (&*ws.at, rest.as_str()),
+    // of the placement. A root under a workspace starts where the workspace is mounted (not
+    // at the mount it lands on, which may be a volume inside the workspace).
+    let (head, tail) = match root {
+        PathValue::Abs { path, known } if *known == path.len() => (path.as_str(), ""),
+        PathValue::Workspace { name, rest } => (&*workspace_mount(mounts, name)?.at, rest.as_str()),
         _ => return None,
     };
     let tail = tail.trim_end_matches('/');

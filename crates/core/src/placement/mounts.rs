@@ -108,6 +108,16 @@ pub enum Landing<'m, 't, 'v> {
     Unknown(String),
 }
 
+/// Where the workspace `name` is mounted in this container.
+pub fn workspace_mount<'m, 't, 'v>(
+    mounts: &'m [Mount<'t, 'v>],
+    name: &str,
+) -> Option<&'m Mount<'t, 'v>> {
+    mounts
+        .iter()
+        .find(|m| matches!(m.of, MountOf::Workspace(d, _) if d.name == name))
+}
+
 /// The mount a path lands on: the one with the longest mount path containing it.
 pub fn land<'m, 't, 'v>(
     path: &PathValue,
@@ -135,10 +145,7 @@ pub fn land<'m, 't, 'v>(
             (certain, "")
         }
         PathValue::Workspace { name, rest } => {
-            let workspace = mounts
-                .iter()
-                .find(|m| matches!(m.of, MountOf::Workspace(d, _) if d.name == name.as_str()));
-            let Some(ws) = workspace else {
+            let Some(ws) = workspace_mount(mounts, name) else {
                 let declared = task.spec.storage.workspaces.iter().any(|d| d.name == name);
                 return Landing::Unknown(if declared {
                     format!("workspace `{name}` is not mounted in this step")

@@ -169,3 +169,33 @@ fn a_volume_over_the_layer_directory_holds_the_build() {
     let found = messages(&t);
     assert!(found.iter().any(|m| m.contains("storage root `/var/lib/containers/storage` (default as root) on the container's own filesystem")), "{found:#?}");
 }
+
+#[test]
+fn the_layer_directory_is_found_below_a_root_under_a_workspace() {
+    // The root is on an emptyDir mounted inside the workspace, its layers on a claim below it.
+    let mut t = task(
+        "buildah --root $(workspaces.source.path)/storage --storage-driver=vfs bud .\n",
+        json!([{"name": "TMPDIR", "value": "/scratch"}]),
+        json!({}),
+    );
+    t["spec"]["workspaces"] = json!([{"name": "source"}]);
+    t["spec"]["steps"][0]["volumeMounts"] = json!([
+        {"name": "containers", "mountPath": "/workspace/source/storage"},
+        {"name": "layers", "mountPath": "/workspace/source/storage/vfs/dir"},
+        {"name": "scratch", "mountPath": "/scratch"}
+    ]);
+    t["spec"]["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "layers", "persistentVolumeClaim": {"claimName": "layers"}}));
+    assert_eq!(messages(&t), Vec::<String>::new());
+    // Without the claim below it, the root's emptyDir holds the layers.
+    t["spec"]["steps"][0]["volumeMounts"][1]["mountPath"] = json!("/elsewhere");
+    let found = messages(&t);
+    assert!(
+        found.iter().any(|m| m.contains(
+            "`$(workspaces.source.path)/storage` (`--root`) on emptyDir volume `containers`"
+        )),
+        "{found:#?}"
+    );
+}
