@@ -480,11 +480,7 @@ impl<'v> Reader<'v> {
                 }
             }
         }
-        // Nearly every object has one spec, and a `Vec`'s first allocation holds four.
-        if self.specs.is_empty() {
-            self.specs.reserve_exact(1);
-        }
-        self.specs.push(TaskSpec {
+        self.push_spec(TaskSpec {
             path,
             params,
             workspaces,
@@ -496,14 +492,18 @@ impl<'v> Reader<'v> {
         });
     }
 
-    fn step_action(&mut self, spec: &'v Map<'v>) {
-        let params = self.params(spec, "spec");
-        let step = self.container(spec, Role::StepAction, 0, "spec".into());
-        // Nearly every object has one spec, and a `Vec`'s first allocation holds four.
+    /// Records a spec. Nearly every object has one, and a `Vec`'s first allocation holds four.
+    fn push_spec(&mut self, spec: TaskSpec<'v>) {
         if self.specs.is_empty() {
             self.specs.reserve_exact(1);
         }
-        self.specs.push(TaskSpec {
+        self.specs.push(spec);
+    }
+
+    fn step_action(&mut self, spec: &'v Map<'v>) {
+        let params = self.params(spec, "spec");
+        let step = self.container(spec, Role::StepAction, 0, "spec".into());
+        self.push_spec(TaskSpec {
             path: "spec".into(),
             params,
             workspaces: Vec::new(),
