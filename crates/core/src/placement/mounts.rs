@@ -74,7 +74,7 @@ pub fn mounts<'t, 'v>(
     for decl in &storage.workspaces {
         let at = match own.and_then(|list| list.iter().find(|w| w.name == decl.name)) {
             Some(w) => match w.mount_path {
-                Some(p) if !p.is_empty() => normalize(p),
+                Some(p) if !p.is_empty() => p.to_string(),
                 _ => decl.mount_path(),
             },
             None if isolated(decl.name) => continue,
